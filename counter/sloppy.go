@@ -1,0 +1,168 @@
+package counter
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A Sloppy is a counter fed through goroutine-local batches: each goroutine
+// takes a Local, adds to it with plain (non-atomic) arithmetic, and the Local
+// moves its batch into the shared total when the batch reaches the Local's
+// threshold, on the first Add after each interval tick, and on Flush and
+// Close. It is the cheapest way to count in a tight loop.
+//
+// Staleness: Load returns the flushed total. It misses at most Bound() — the
+// sum over open Locals of their threshold minus one — and is exact once every
+// Local has flushed. A Local that keeps adding flushes within one interval; one
+// that has stopped adding keeps its batch until Flush or Close, so close each
+// Local when its goroutine is done (defer l.Close()). A Local that is dropped
+// without Close loses its batch, as a bufio.Writer does without Flush.
+//
+// All methods of Sloppy are safe for concurrent use; a Local is not. A Sloppy
+// costs about 100 bytes and runs one timer while it has open Locals. The zero
+// value has no interval tick; use NewSloppy to set one.
+type Sloppy struct {
+	_ noCopy
+	// epoch advances every interval while Locals are open. It is a plain
+	// word used only through sync/atomic functions, so that Local.Add can
+	// load it through a pointer cheaply enough to be inlined; being the first
+	// word keeps it 64-bit aligned on 32-bit platforms.
+	epoch    uint64
+	total    Adaptive
+	bound    atomic.Int64 // sum of (threshold-1) over open Locals
+	interval time.Duration
+
+	mu    sync.Mutex // guards open and timer
+	open  int
+	timer *time.Timer
+}
+
+// NewSloppy returns a Sloppy whose open Locals flush at least once per
+// interval while they keep adding. With interval ≤ 0 Locals flush only at
+// their threshold and on Flush and Close.
+func NewSloppy(interval time.Duration) *Sloppy {
+	return &Sloppy{interval: interval}
+}
+
+// Local returns a new batch for one goroutine that flushes once the absolute
+// value of its batch reaches threshold. It panics if threshold < 1, a
+// programming error. Close it when done.
+func (s *Sloppy) Local(threshold int64) *Local {
+	if threshold < 1 {
+		panic(fmt.Sprintf("BUG: counter.Sloppy.Local(%d): threshold must be at least 1", threshold))
+	}
+	s.bound.Add(threshold - 1)
+	s.mu.Lock()
+	s.open++
+	if s.open == 1 && s.interval > 0 {
+		if s.timer == nil {
+			s.timer = time.AfterFunc(s.interval, s.tick)
+		} else {
+			s.timer.Reset(s.interval)
+		}
+	}
+	s.mu.Unlock()
+	return &Local{s: s, tick: &s.epoch, threshold: threshold, b: uint64(threshold - 1), bias: uint64(threshold - 1), span: uint64(2 * (threshold - 1)), epoch: atomic.LoadUint64(&s.epoch)}
+}
+
+// tick advances the epoch, telling every Local to flush on its next Add, and
+// re-arms the timer while Locals are open.
+func (s *Sloppy) tick() {
+	atomic.AddUint64(&s.epoch, 1)
+	s.mu.Lock()
+	if s.open > 0 {
+		s.timer.Reset(s.interval)
+	}
+	s.mu.Unlock()
+}
+
+func (s *Sloppy) closeLocal(threshold int64) {
+	s.bound.Add(-(threshold - 1))
+	s.mu.Lock()
+	s.open--
+	if s.open == 0 && s.timer != nil {
+		s.timer.Stop()
+	}
+	s.mu.Unlock()
+}
+
+// Add adds d to the shared total directly, bypassing any Local.
+func (s *Sloppy) Add(d int64) { s.total.Add(d) }
+
+// Load returns the flushed total; see the type doc for how stale it may be.
+func (s *Sloppy) Load() int64 { return s.total.Load() }
+
+// Drain takes the flushed total and leaves zero behind. Batches still in
+// open Locals are not taken; they arrive with their next flush.
+func (s *Sloppy) Drain() int64 { return s.total.Drain() }
+
+// Bound returns how much Load may miss right now: the sum over open Locals
+// of their threshold minus one.
+func (s *Sloppy) Bound() int64 { return s.bound.Load() }
+
+// Open returns the number of Locals not yet closed.
+func (s *Sloppy) Open() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.open
+}
+
+// A Local is one goroutine's batch of a Sloppy. It is not safe for
+// concurrent use: it belongs to the goroutine that adds to it. It costs 48
+// bytes.
+type Local struct {
+	_         noCopy
+	s         *Sloppy
+	tick      *uint64 // &s.epoch, read with atomic.LoadUint64
+	threshold int64
+	// b holds the batch plus bias (threshold-1) as an unsigned number, so
+	// that "within the threshold either way" is the one comparison b <= span
+	// (span = 2*bias).
+	b      uint64
+	bias   uint64
+	span   uint64
+	epoch  uint64
+	closed bool
+}
+
+// Add adds d to the batch and flushes it if it has reached the threshold or
+// an interval tick has passed since the last flush.
+func (l *Local) Add(d int64) {
+	l.b += uint64(d)
+	if l.b > l.span || atomic.LoadUint64(l.tick) != l.epoch {
+		l.Flush()
+	}
+}
+
+// Inc adds one. It repeats Add's body so that both stay inlinable.
+func (l *Local) Inc() {
+	l.b++
+	if l.b > l.span || atomic.LoadUint64(l.tick) != l.epoch {
+		l.Flush()
+	}
+}
+
+// Pending returns the batch not yet flushed.
+func (l *Local) Pending() int64 { return int64(l.b - l.bias) }
+
+// Flush moves the batch into the shared total.
+func (l *Local) Flush() {
+	if n := int64(l.b - l.bias); n != 0 {
+		l.s.total.Add(n)
+		l.b = l.bias
+	}
+	l.epoch = atomic.LoadUint64(l.tick)
+}
+
+// Close flushes the batch and releases the Local. Close is idempotent; an
+// Add after Close goes straight to the shared total.
+func (l *Local) Close() {
+	l.Flush()
+	if !l.closed {
+		l.closed = true
+		l.s.closeLocal(l.threshold)
+		l.b, l.bias, l.span = 0, 0, 0 // every later Add flushes
+	}
+}

@@ -1,0 +1,74 @@
+package cpu
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+)
+
+func TestPinInRange(t *testing.T) {
+	for _, procs := range []int{1, 2, 3, 8} {
+		prev := runtime.GOMAXPROCS(procs)
+		var wg sync.WaitGroup
+		errs := make(chan int, 64)
+		for range 8 {
+			wg.Go(func() {
+				for range 10000 {
+					id := Pin()
+					Unpin()
+					if id < 0 || id >= procs {
+						errs <- id
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		runtime.GOMAXPROCS(prev)
+		close(errs)
+		for id := range errs {
+			t.Errorf("GOMAXPROCS=%d: Pin returned %d", procs, id)
+		}
+	}
+}
+
+func TestRandSpreads(t *testing.T) {
+	var seen [16]int
+	for range 16000 {
+		seen[Rand()&15]++
+	}
+	for i, n := range seen {
+		if n < 500 || n > 1500 {
+			t.Errorf("bucket %d got %d of 16000 draws; want about 1000", i, n)
+		}
+	}
+}
+
+func TestCeilPow2(t *testing.T) {
+	for _, c := range []struct{ in, want int }{
+		{-5, 1}, {0, 1}, {1, 1}, {2, 2}, {3, 4}, {4, 4}, {5, 8}, {1000, 1024}, {1024, 1024},
+	} {
+		if got := CeilPow2(c.in); got != c.want {
+			t.Errorf("CeilPow2(%d) = %d; want %d", c.in, got, c.want)
+		}
+	}
+}
+
+func TestCacheLineSize(t *testing.T) {
+	if CacheLineSize < 32 || CacheLineSize&(CacheLineSize-1) != 0 {
+		t.Fatalf("CacheLineSize = %d; want a power of two of at least 32", CacheLineSize)
+	}
+}
+
+func BenchmarkPinUnpin(b *testing.B) {
+	for b.Loop() {
+		Pin()
+		Unpin()
+	}
+}
+
+func BenchmarkRand(b *testing.B) {
+	for b.Loop() {
+		Rand()
+	}
+}
