@@ -59,7 +59,7 @@ func (a *Adaptive) Add(d int64) {
 		return
 	}
 	h := stackHash()
-	c := &cs.c[int(h+uint64(cs.probe[h>>(64-probeBits)].Load()))&cs.mask]
+	c := &cs.c[int(h>>32+uint64(cs.probe[h>>(64-probeBits)].Load()))&cs.mask]
 	v := c.v.Load()
 	if c.v.Add(d) != v+d {
 		a.collided(cs, h)
@@ -72,8 +72,9 @@ func (a *Adaptive) Inc() { a.Add(1) }
 // stackHash returns a Fibonacci hash of the calling goroutine's stack
 // address. Goroutine stacks are disjoint, so two goroutines running the same
 // code get different hashes; one goroutine gets the same hash on every call
-// from the same place until its stack is moved. The low bits select a cell,
-// the top bits a probe-table bucket.
+// from the same place until its stack is moved. As in all Fibonacci hashing
+// only the high bits are well mixed: bits 32 and up select a cell, the top
+// probeBits bits a probe-table bucket.
 func stackHash() uint64 {
 	var x byte
 	return uint64(uintptr(unsafe.Pointer(&x))>>4) * 0x9e3779b97f4a7c15
