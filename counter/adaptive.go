@@ -3,7 +3,6 @@ package counter
 import (
 	"sync"
 	"sync/atomic"
-	"unsafe"
 
 	"github.com/abacusgo/abacus/internal/cpu"
 )
@@ -58,7 +57,7 @@ func (a *Adaptive) Add(d int64) {
 		}
 		return
 	}
-	h := stackHash()
+	h := cpu.StackHash()
 	c := &cs.c[int(h>>32+uint64(cs.probe[h>>(64-probeBits)].Load()))&cs.mask]
 	v := c.v.Load()
 	if c.v.Add(d) != v+d {
@@ -68,17 +67,6 @@ func (a *Adaptive) Add(d int64) {
 
 // Inc adds one.
 func (a *Adaptive) Inc() { a.Add(1) }
-
-// stackHash returns a Fibonacci hash of the calling goroutine's stack
-// address. Goroutine stacks are disjoint, so two goroutines running the same
-// code get different hashes; one goroutine gets the same hash on every call
-// from the same place until its stack is moved. As in all Fibonacci hashing
-// only the high bits are well mixed: bits 32 and up select a cell, the top
-// probeBits bits a probe-table bucket.
-func stackHash() uint64 {
-	var x byte
-	return uint64(uintptr(unsafe.Pointer(&x))>>4) * 0x9e3779b97f4a7c15
-}
 
 // collided handles a collision on the base word (cs == nil) or on a cell of
 // cs: install cells, double them, or re-probe the goroutine with hash h. The

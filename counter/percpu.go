@@ -8,9 +8,16 @@ import (
 )
 
 // A PerCPU is a counter with one padded cell per P (the runtime's logical
-// processor). Add pins the goroutine to its P for the length of one atomic
-// add to that P's cell, so writers on different cores never share a cache
-// line and never retry.
+// processor): each Add goes to the cell of the P its goroutine runs on, so
+// writers on different cores do not share a cache line.
+//
+// Learning the P takes runtime.procPin and procUnpin, two calls that cost
+// more than the add itself. So a goroutine's P is cached (in a process-wide
+// table keyed by a hash of its stack address) and learned again only when an
+// Add notices, from the value its atomic add returns, that another writer
+// touched the cell at the same moment: after the goroutine moved to another
+// P, or when it shares a cache entry with a goroutine on another P. Until
+// then a stale entry costs only some sharing; the add is atomic either way.
 //
 // When GOMAXPROCS grows, the first Add from a P beyond the array installs a
 // larger one through an atomic.Pointer; the old cells stay linked and keep
@@ -36,13 +43,22 @@ func NewPerCPU() *PerCPU {
 
 // Add adds d, which may be negative.
 func (p *PerCPU) Add(d int64) {
-	id := cpu.Pin()
-	if cs := p.cells.Load(); cs != nil && id < len(cs.c) {
-		cs.c[id].v.Add(d)
-		cpu.Unpin()
+	cs := p.cells.Load()
+	h := cpu.StackHash()
+	if id := cpu.Hint(h); cs != nil && id < len(cs.c) {
+		c := &cs.c[id]
+		v := c.v.Load()
+		if c.v.Add(d) != v+d {
+			cpu.Rehint(h)
+		}
 		return
 	}
-	cpu.Unpin()
+	p.addGrow(d, h)
+}
+
+// addGrow adds d after making sure the array has a cell for the caller's P.
+func (p *PerCPU) addGrow(d int64, h uint64) {
+	id := cpu.Rehint(h)
 	p.grow(id).c[id].v.Add(d)
 }
 
@@ -56,9 +72,7 @@ func (p *PerCPU) Load() int64 { return p.cells.Load().sum() }
 func (p *PerCPU) Drain() int64 { return p.cells.Load().drain() }
 
 // grow returns an array with a cell for P id, installing a larger one if the
-// current array is too small. It is called unpinned, so the caller's add to
-// cell id may share it with a pinned writer; the add is atomic, so that costs
-// one contended add, never a lost one.
+// current array is too small.
 func (p *PerCPU) grow(id int) *cells {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -116,8 +116,8 @@ func TestCellLayout(t *testing.T) {
 // Goroutines get different stack hashes; one goroutine gets the same one on
 // every call.
 func TestStackHash(t *testing.T) {
-	h := stackHash()
-	if stackHash() != h {
+	h := cpu.StackHash()
+	if cpu.StackHash() != h {
 		t.Fatal("stackHash changed between two calls from one goroutine")
 	}
 	seen := make(map[uint64]bool)
@@ -125,7 +125,7 @@ func TestStackHash(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 64 {
 		wg.Go(func() {
-			h := stackHash()
+			h := cpu.StackHash()
 			mu.Lock()
 			seen[h>>60|(h>>32&15)<<4] = true // the bits that pick bucket and cell
 			mu.Unlock()

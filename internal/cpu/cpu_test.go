@@ -72,3 +72,38 @@ func BenchmarkRand(b *testing.B) {
 		Rand()
 	}
 }
+
+func TestHintLearnsP(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	h := StackHash()
+	if got := Rehint(h); got != 0 {
+		t.Fatalf("Rehint at GOMAXPROCS=1 = %d; want 0", got)
+	}
+	if got := Hint(h); got != 0 {
+		t.Fatalf("Hint after Rehint = %d; want 0", got)
+	}
+	runtime.GOMAXPROCS(4)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			h := StackHash()
+			for range 100 {
+				if id := Rehint(h); id < 0 || id >= 4 {
+					t.Errorf("Rehint = %d with GOMAXPROCS=4", id)
+					return
+				}
+				if id := Hint(h); id < 0 || id >= 4 {
+					t.Errorf("Hint = %d with GOMAXPROCS=4", id)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestStackHashStable(t *testing.T) {
+	if StackHash() != StackHash() {
+		t.Fatal("two calls from one place in one goroutine hashed differently")
+	}
+}
