@@ -1,0 +1,71 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRunExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		args       []string
+		code       int
+		stdout     string // substring expected on stdout
+		stderr     string // substring expected on stderr
+		wantOutput string // file expected to exist afterwards
+	}{
+		{args: nil, code: 2, stderr: "Usage: abacus"},
+		{args: []string{"help"}, code: 0, stdout: "bench"},
+		{args: []string{"--help"}, code: 0, stdout: "Commands:"},
+		{args: []string{"help", "bench"}, code: 0, stdout: "-goroutines"},
+		{args: []string{"bench", "-h"}, code: 0, stdout: "Counter types"},
+		{args: []string{"nope"}, code: 2, stderr: `unknown command "nope"`},
+		{args: []string{"bench", "-bogus"}, code: 2, stderr: "-bogus"},
+		{args: []string{"bench", "-goroutines", "1,x"}, code: 2, stderr: `"x" is not a whole number`},
+		{args: []string{"bench", "-goroutines", "0"}, code: 2, stderr: "start at 1"},
+		{args: []string{"bench", "-types", "adaptive,nope"}, code: 2, stderr: `unknown counter type "nope"`},
+		{args: []string{"bench", "-duration", "0s"}, code: 2, stderr: "duration"},
+		{args: []string{"bench", "-runs", "0"}, code: 2, stderr: "runs"},
+		{args: []string{"bench", "-out", "chart.png"}, code: 2, stderr: ".svg or .html"},
+		{args: []string{"bench", "extra"}, code: 2, stderr: "unexpected arguments"},
+		{
+			args: []string{"bench", "-types", "atomic,adaptive", "-goroutines", "1,2", "-duration", "5ms", "-runs", "1",
+				"-out", filepath.Join(dir, "lab.html")},
+			code: 0, stdout: "vs atomic", stderr: "wrote", wantOutput: filepath.Join(dir, "lab.html"),
+		},
+		{
+			args: []string{"bench", "-types", "sloppy", "-goroutines", "3", "-duration", "5ms", "-runs", "1",
+				"-out", filepath.Join(dir, "lab.svg")},
+			code: 0, stdout: "sloppy", wantOutput: filepath.Join(dir, "lab.svg"),
+		},
+		{
+			args: []string{"bench", "-types", "atomic", "-goroutines", "1", "-duration", "1ms", "-runs", "1",
+				"-out", filepath.Join(dir, "missing", "lab.svg")},
+			code: 1, stderr: "no such file",
+		},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(context.Background(), c.args, &stdout, &stderr)
+			if code != c.code {
+				t.Errorf("exit code %d; want %d\nstdout: %s\nstderr: %s", code, c.code, stdout.String(), stderr.String())
+			}
+			if !strings.Contains(stdout.String(), c.stdout) {
+				t.Errorf("stdout lacks %q:\n%s", c.stdout, stdout.String())
+			}
+			if !strings.Contains(stderr.String(), c.stderr) {
+				t.Errorf("stderr lacks %q:\n%s", c.stderr, stderr.String())
+			}
+			if c.wantOutput != "" {
+				if st, err := os.Stat(c.wantOutput); err != nil || st.Size() == 0 {
+					t.Errorf("output file %s: %v", c.wantOutput, err)
+				}
+			}
+		})
+	}
+}
