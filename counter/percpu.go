@@ -15,9 +15,9 @@ import (
 // more than the add itself. So a goroutine's P is cached (in a process-wide
 // table keyed by a hash of its stack address) and learned again only when an
 // Add notices, from the value its atomic add returns, that another writer
-// touched the cell at the same moment: after the goroutine moved to another
-// P, or when it shares a cache entry with a goroutine on another P. Until
-// then a stale entry costs only some sharing; the add is atomic either way.
+// touched the cell at the same moment: the goroutine has moved to another P,
+// or shares a cache entry with a goroutine on another P. Until then a stale
+// entry costs only some sharing; the add is atomic either way.
 //
 // When GOMAXPROCS grows, the first Add from a P beyond the array installs a
 // larger one through an atomic.Pointer; the old cells stay linked and keep
@@ -46,9 +46,8 @@ func (p *PerCPU) Add(d int64) {
 	cs := p.cells.Load()
 	h := cpu.StackHash()
 	if id := cpu.Hint(h); cs != nil && id < len(cs.c) {
-		c := &cs.c[id]
-		v := c.v.Load()
-		if c.v.Add(d) != v+d {
+		c := &cs.c[id].v
+		if v := c.Load(); c.Add(d) != v+d {
 			cpu.Rehint(h)
 		}
 		return

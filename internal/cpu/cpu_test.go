@@ -106,7 +106,8 @@ func TestHintLearnsP(t *testing.T) {
 func hashHere() uint64 { return StackHash() }
 
 func TestStackHashStable(t *testing.T) {
-	if hashHere() != hashHere() {
+	first, second := hashHere(), hashHere()
+	if first != second {
 		t.Fatal("two calls from one place in one goroutine hashed differently")
 	}
 }

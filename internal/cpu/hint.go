@@ -12,7 +12,7 @@ import (
 // inlined, costs a multiply and touches no shared memory. As in all Fibonacci
 // hashing only the high bits are well mixed: use bits 32 and up.
 func StackHash() uint64 {
-	var x byte
+	var x [0]byte
 	return uint64(uintptr(unsafe.Pointer(&x))>>4) * 0x9e3779b97f4a7c15
 }
 
