@@ -2,6 +2,7 @@ package bench
 
 import (
 	"expvar"
+	"fmt"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -279,67 +280,74 @@ func heapBytes() uint64 {
 	return m.HeapAlloc
 }
 
-// memCase makes one counter and returns it with the func that increments it.
+// memCase makes one counter (new) and returns the func that increments a
+// counter it made (inc).
 type memCase struct {
 	name string
-	make func() (keep any, inc func())
+	new  func() any
+	inc  func(any) func()
 }
 
 func memCases() []memCase {
 	return []memCase{
-		{"impl=atomic.Int64", func() (any, func()) { c := new(atomic.Int64); return c, func() { c.Add(1) } }},
-		{"impl=expvar.Int", func() (any, func()) { c := new(expvar.Int); return c, func() { c.Add(1) } }},
-		{"impl=client_golang", func() (any, func()) {
-			c := prometheus.NewCounter(prometheus.CounterOpts{Name: "bench_total", Help: "h"})
-			return c, c.Inc
-		}},
-		{"impl=victoriametrics", func() (any, func()) { c := new(vm.Counter); return c, c.Inc }},
-		{"impl=xsync", func() (any, func()) { c := xsync.NewCounter(); return c, c.Inc }},
-		{"impl=abacus.Counter", func() (any, func()) { c := new(counter.Counter); return c, c.Inc }},
-		{"impl=abacus.Striped", func() (any, func()) { c := counter.NewStriped(0); return c, c.Inc }},
-		{"impl=abacus.PerCPU", func() (any, func()) { c := counter.NewPerCPU(); return c, c.Inc }},
-		{"impl=abacus.Adaptive", func() (any, func()) { c := new(counter.Adaptive); return c, c.Inc }},
+		{"impl=atomic.Int64", func() any { return new(atomic.Int64) }, func(c any) func() { return func() { c.(*atomic.Int64).Add(1) } }},
+		{"impl=expvar.Int", func() any { return new(expvar.Int) }, func(c any) func() { return func() { c.(*expvar.Int).Add(1) } }},
+		{"impl=client_golang", func() any {
+			return prometheus.NewCounter(prometheus.CounterOpts{Name: "bench_total", Help: "h"})
+		}, func(c any) func() { return c.(prometheus.Counter).Inc }},
+		{"impl=victoriametrics", func() any { return new(vm.Counter) }, func(c any) func() { return c.(*vm.Counter).Inc }},
+		{"impl=xsync", func() any { return xsync.NewCounter() }, func(c any) func() { return c.(*xsync.Counter).Inc }},
+		{"impl=abacus.Counter", func() any { return new(counter.Counter) }, func(c any) func() { return c.(*counter.Counter).Inc }},
+		{"impl=abacus.Striped", func() any { return counter.NewStriped(0) }, func(c any) func() { return c.(*counter.Striped).Inc }},
+		{"impl=abacus.PerCPU", func() any { return counter.NewPerCPU() }, func(c any) func() { return c.(*counter.PerCPU).Inc }},
+		{"impl=abacus.Adaptive", func() any { return new(counter.Adaptive) }, func(c any) func() { return c.(*counter.Adaptive).Inc }},
 	}
 }
 
 // BenchmarkMemory reports the heap bytes one counter costs when idle
-// (B/idle) and after it has been contended by one goroutine per P
-// (B/contended). Its ns/op is meaningless.
+// (B/idle) and after one goroutine per P has added to it (B/contended), at
+// GOMAXPROCS 1, 2 and 8 (set here; -cpu does not apply). Its ns/op is
+// meaningless; run it with -benchtime=1x.
 func BenchmarkMemory(b *testing.B) {
 	const n = 200
 	for _, c := range memCases() {
-		b.Run(c.name, func(b *testing.B) {
-			var idle, contended float64
-			for b.Loop() {
-				before := heapBytes()
-				keep := make([]any, n)
-				incs := make([]func(), n)
-				for i := range keep {
-					keep[i], incs[i] = c.make()
-				}
-				mid := heapBytes()
-				for _, inc := range incs {
-					contend(inc)
-				}
-				after := heapBytes()
-				runtime.KeepAlive(keep)
-				// The incs slice and closures are part of both readings; the
-				// counters' own growth is what differs.
-				idle = float64(mid-before) / n
-				contended = float64(after-before) / n
-			}
-			b.ReportMetric(idle, "B/idle")
-			b.ReportMetric(contended, "B/contended")
-		})
+		for _, procs := range []int{1, 2, 8} {
+			b.Run(fmt.Sprintf("%s/procs=%d", c.name, procs), func(b *testing.B) {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				memory(b, c, n)
+			})
+		}
 	}
+}
+
+func memory(b *testing.B, c memCase, n int) {
+	var idle, contended float64
+	for b.Loop() {
+		keep := make([]any, n)
+		contend(func() {}) // the goroutines' own memory, once, before measuring
+		before := heapBytes()
+		for i := range keep {
+			keep[i] = c.new()
+		}
+		mid := heapBytes()
+		for _, k := range keep {
+			contend(c.inc(k))
+		}
+		after := heapBytes()
+		runtime.KeepAlive(keep)
+		idle = float64(mid-before) / float64(n)
+		contended = float64(after-before) / float64(n)
+	}
+	b.ReportMetric(idle, "B/idle")
+	b.ReportMetric(contended, "B/contended")
 }
 
 // TestCasesCount checks that every benchmark body really counts: a
 // benchmark of a counter that drops increments would flatter it.
 func TestCasesCount(t *testing.T) {
 	for _, c := range memCases() {
-		keep, inc := c.make()
-		contend(inc)
+		keep := c.new()
+		contend(c.inc(keep))
 		var got float64
 		switch x := keep.(type) {
 		case *atomic.Int64:
