@@ -22,7 +22,7 @@ const EWMATick = 5 * time.Second
 // the ticks that have passed, so no goroutine is needed, and an EWMA nobody
 // touches decays correctly when it is next read. All methods are safe for
 // concurrent use. Add costs a clock read and an atomic add; catching up takes
-// a mutex once per tick. An EWMA costs about 80 bytes. Use NewEWMA.
+// a mutex once per tick. An EWMA costs 64 bytes. Use NewEWMA.
 type EWMA struct {
 	_       noCopy
 	pending atomic.Int64 // events since the last tick
