@@ -1,0 +1,200 @@
+package histogram
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"sync"
+)
+
+// The scales this package supports: the schemas Prometheus native
+// histograms accept, which OpenTelemetry exponential histograms accept too.
+const (
+	MinScale     = -4
+	MaxScale     = 8
+	DefaultScale = 6 // the smallest scale whose relative error is within 1%
+)
+
+// The range of values that get a regular bucket. Values whose absolute value
+// is at most MinValue go to the zero bucket (the default zero threshold);
+// values above MaxValue, NaN and ±Inf are rejected: counted, not bucketed.
+// At every supported scale both are bucket boundaries.
+const (
+	MinValue = 0x1p-64 // about 5.4e-20
+	MaxValue = 0x1p64  // about 1.8e19
+)
+
+const (
+	minExp = -64 // MinValue = 2^minExp
+	maxExp = 64  // MaxValue = 2^maxExp
+)
+
+// RelativeError returns the bound on the relative error of a quantile (or
+// any value) read from a histogram at the given scale: a bucket (l, u] is
+// represented by 2lu/(l+u), which is within (γ-1)/(γ+1) of every value in the
+// bucket, where γ = 2^(2^-scale) is the ratio of its bounds.
+func RelativeError(scale int) float64 {
+	g := math.Exp2(math.Exp2(float64(-scale)))
+	return (g - 1) / (g + 1)
+}
+
+// checkScale returns an error if scale is not supported.
+func checkScale(scale int) error {
+	if scale < MinScale || scale > MaxScale {
+		return fmt.Errorf("histogram: scale %d out of range [%d, %d]", scale, MinScale, MaxScale)
+	}
+	return nil
+}
+
+// minIndex and maxIndex are the bucket indices of (MinValue, …] and
+// (…, MaxValue] at a scale.
+func minIndex(scale int) int { return shiftIndex(minExp, scale) }
+func maxIndex(scale int) int { return shiftIndex(maxExp, scale) - 1 }
+
+// shiftIndex returns e·2^scale, rounded down for negative scales: the index of
+// the bucket whose lower bound is 2^e when 2^e is a boundary.
+func shiftIndex(e, scale int) int {
+	if scale >= 0 {
+		return e << scale
+	}
+	return e >> -scale
+}
+
+// mapping is the O(1) index table for one positive scale. Within an octave
+// [1, 2) the bucket boundaries are b_k = 2^(k/2^scale); in terms of the
+// 52-bit mantissa m of a float in the octave they are mb[k]. The table cuts
+// the mantissa range into 2^(scale+1) equal slots, each narrower than the
+// narrowest bucket, so a slot holds at most one boundary: below[slot] counts
+// the boundaries below the slot's start, and inSlot[slot] is the one boundary
+// inside the slot (or MaxUint64). A value's position in the octave is then
+// below[slot] plus one comparison.
+type mapping struct {
+	shift  uint     // 52 - (scale+1): mantissa bits below the slot number
+	below  []int32  // boundaries strictly below the slot's first mantissa
+	inSlot []uint64 // the boundary mantissa inside the slot, or MaxUint64
+}
+
+var mappings [MaxScale + 1]struct {
+	once sync.Once
+	m    *mapping
+}
+
+// mappingFor returns the table for scale (1..MaxScale), building it once.
+func mappingFor(scale int) *mapping {
+	e := &mappings[scale]
+	e.once.Do(func() { e.m = buildMapping(scale) })
+	return e.m
+}
+
+func buildMapping(scale int) *mapping {
+	n := 1 << scale // boundaries per octave: b_0 = 1 … b_{n-1}
+	bits := uint(scale + 1)
+	m := &mapping{
+		shift:  52 - bits,
+		below:  make([]int32, 1<<bits),
+		inSlot: make([]uint64, 1<<bits),
+	}
+	mb := boundaryMantissas(scale)
+	for slot := range m.below {
+		start := uint64(slot) << m.shift
+		end := start + 1<<m.shift
+		m.inSlot[slot] = math.MaxUint64
+		below := int32(0)
+		for k := 0; k < n; k++ {
+			switch {
+			case mb[k] < start:
+				below++
+			case mb[k] < end:
+				if m.inSlot[slot] != math.MaxUint64 {
+					panic(fmt.Sprintf("histogram: two boundaries in one slot at scale %d", scale))
+				}
+				m.inSlot[slot] = mb[k]
+			}
+		}
+		m.below[slot] = below
+	}
+	return m
+}
+
+// boundaryMantissas returns the 52-bit mantissas of the boundaries
+// b_k = 2^(k/2^scale), k = 0 … 2^scale-1, each rounded correctly to float64:
+// computed as scale successive square roots of 2^k in 128-bit precision.
+func boundaryMantissas(scale int) []uint64 {
+	n := 1 << scale
+	out := make([]uint64, n)
+	for k := range n {
+		// SetMantExp takes the precision of its argument, so set 128 bits
+		// after it.
+		x := new(big.Float).SetMantExp(big.NewFloat(1), k).SetPrec(128) // 2^k
+		for range scale {
+			x.Sqrt(x)
+		}
+		f, _ := x.Float64()
+		out[k] = math.Float64bits(f) & (1<<52 - 1)
+	}
+	return out
+}
+
+// Index returns the bucket index of v at scale: the i with
+// 2^(i·2^-scale) < |v| ≤ 2^((i+1)·2^-scale). It is meant for values with
+// MinValue < |v| ≤ MaxValue; outside that range the result is the index the
+// formula gives, which a Histogram never stores. Index costs a few
+// nanoseconds: the exponent from the float's bits and, for positive scales, a
+// table lookup and one comparison. It panics if scale is out of range.
+func Index(v float64, scale int) int {
+	if err := checkScale(scale); err != nil {
+		panic(err)
+	}
+	var m *mapping
+	if scale > 0 {
+		m = mappingFor(scale)
+	}
+	return index(math.Float64bits(v)&^(1<<63), scale, m)
+}
+
+// index is Index on the bits of |v| (a positive normal float) with the
+// scale's table already fetched (nil for scale ≤ 0).
+func index(bits uint64, scale int, m *mapping) int {
+	exp := int(bits>>52) - 1023
+	mant := bits & (1<<52 - 1)
+	if m == nil {
+		// Octave index: exp-1 for an exact power of two, exp otherwise.
+		i := exp
+		if mant == 0 {
+			i--
+		}
+		return i >> -scale
+	}
+	slot := mant >> m.shift
+	j := int(m.below[slot])
+	if mant > m.inSlot[slot] {
+		j++
+	}
+	return exp<<scale + j - 1
+}
+
+// LowerBound returns the exclusive lower bound of bucket i at scale:
+// 2^(i·2^-scale), correctly rounded.
+func LowerBound(i, scale int) float64 {
+	if scale <= 0 {
+		return math.Ldexp(1, i<<-scale)
+	}
+	n := 1 << scale
+	exp, k := i>>scale, i&(n-1) // floor division, so k ≥ 0
+	mb := mappingBoundary(scale, k)
+	return math.Ldexp(math.Float64frombits(1023<<52|mb), exp)
+}
+
+// UpperBound returns the inclusive upper bound of bucket i: LowerBound(i+1).
+func UpperBound(i, scale int) float64 { return LowerBound(i+1, scale) }
+
+var boundaryCache [MaxScale + 1]struct {
+	once sync.Once
+	mb   []uint64
+}
+
+func mappingBoundary(scale, k int) uint64 {
+	e := &boundaryCache[scale]
+	e.once.Do(func() { e.mb = boundaryMantissas(scale) })
+	return e.mb[k]
+}

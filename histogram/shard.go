@@ -1,0 +1,153 @@
+package histogram
+
+import (
+	"math"
+	"sync/atomic"
+
+	"github.com/abacusgo/abacus/internal/cpu"
+)
+
+// chunkBits sizes a chunk: buckets are allocated 64 at a time (512 bytes).
+const (
+	chunkBits = 6
+	chunkSize = 1 << chunkBits
+)
+
+// chunk holds the counts of chunkSize consecutive buckets.
+type chunk [chunkSize]atomic.Uint64
+
+// directory holds one sign's buckets: a slice of chunk pointers covering
+// every index from minIndex to maxIndex, allocated on the first observation
+// of that sign, with each chunk allocated on the first observation in it.
+type directory struct {
+	p atomic.Pointer[[]atomic.Pointer[chunk]]
+}
+
+// bucket returns the counter of bucket offset off (index - minIndex),
+// allocating what is missing. n is the directory length for the scale.
+func (d *directory) bucket(off, n int) *atomic.Uint64 {
+	if dir := d.p.Load(); dir != nil {
+		if c := (*dir)[off>>chunkBits].Load(); c != nil {
+			return &c[off&(chunkSize-1)]
+		}
+	}
+	return d.grow(off, n)
+}
+
+func (d *directory) grow(off, n int) *atomic.Uint64 {
+	dir := d.p.Load()
+	if dir == nil {
+		s := make([]atomic.Pointer[chunk], n)
+		if !d.p.CompareAndSwap(nil, &s) {
+			dir = d.p.Load()
+		} else {
+			dir = &s
+		}
+	}
+	slot := &(*dir)[off>>chunkBits]
+	c := slot.Load()
+	if c == nil {
+		slot.CompareAndSwap(nil, new(chunk))
+		c = slot.Load()
+	}
+	return &c[off&(chunkSize-1)]
+}
+
+// each calls f for every non-zero bucket offset with its counter, in
+// increasing offset order.
+func (d *directory) each(f func(off int, b *atomic.Uint64)) {
+	dir := d.p.Load()
+	if dir == nil {
+		return
+	}
+	for ci := range *dir {
+		c := (*dir)[ci].Load()
+		if c == nil {
+			continue
+		}
+		for j := range c {
+			if c[j].Load() != 0 {
+				f(ci<<chunkBits+j, &c[j])
+			}
+		}
+	}
+}
+
+// bytes returns the memory the directory holds.
+func (d *directory) bytes() int {
+	dir := d.p.Load()
+	if dir == nil {
+		return 0
+	}
+	n := len(*dir) * 8
+	for ci := range *dir {
+		if (*dir)[ci].Load() != nil {
+			n += chunkSize * 8
+		}
+	}
+	return n
+}
+
+// shard is one set of counts. A Histogram starts with one and adds one per
+// P when writers contend.
+type shard struct {
+	pos, neg directory
+	zero     atomic.Uint64 // observations with |v| ≤ the zero threshold
+	fsum     atomic.Uint64 // float64 bits: the sum of Observe values
+	isum     atomic.Int64  // the sum of ObserveInt values
+	nsum     atomic.Int64  // the sum of ObserveDuration values, in nanoseconds
+	min, max atomic.Uint64 // order keys (see key); 0 = nothing observed
+	nan      atomic.Uint64 // rejected: NaN
+	inf      atomic.Uint64 // rejected: ±Inf and |v| > MaxValue
+	_        cpu.Pad
+}
+
+// key maps a float to a uint64 whose unsigned order is the float's order,
+// with 0 below every non-NaN float (so 0 can mean "nothing observed").
+func key(bits uint64) uint64 {
+	if bits>>63 != 0 {
+		return ^bits
+	}
+	return bits | 1<<63
+}
+
+func unkey(k uint64) float64 {
+	if k>>63 != 0 {
+		return math.Float64frombits(k &^ (1 << 63))
+	}
+	return math.Float64frombits(^k)
+}
+
+// raise stores k in u if it is larger.
+func raise(u *atomic.Uint64, k uint64) {
+	for {
+		old := u.Load()
+		if k <= old || u.CompareAndSwap(old, k) {
+			return
+		}
+	}
+}
+
+// extremes records a value's order key in min and max. Once both have
+// settled this is two loads.
+func (s *shard) extremes(k uint64) {
+	raise(&s.max, k)
+	raise(&s.min, ^k)
+}
+
+// addFloat adds v to the float sum and reports whether the compare-and-swap
+// had to retry: another writer shares the shard.
+func (s *shard) addFloat(v float64) (contended bool) {
+	for {
+		old := s.fsum.Load()
+		if s.fsum.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
+			return contended
+		}
+		contended = true
+	}
+}
+
+// bytes returns the memory the shard holds.
+func (s *shard) bytes() int {
+	return int(sizeofShard) + s.pos.bytes() + s.neg.bytes()
+}

@@ -1,0 +1,191 @@
+package histogram
+
+import (
+	"iter"
+	"math"
+)
+
+// A Snapshot is an immutable view of a histogram's counts. Its methods are
+// safe for concurrent use. Count is always the sum of the buckets.
+type Snapshot struct {
+	scale   int
+	zeroThr float64
+	zero    uint64
+	pos     Buckets
+	neg     Buckets
+	count   uint64
+	sum     float64
+	min     float64 // NaN when empty
+	max     float64
+	nan     uint64
+	inf     uint64
+}
+
+// Buckets is a dense run of bucket counts of one sign: Counts[k] is the count
+// of bucket Offset+k. Snapshots trim runs to their first and last non-zero
+// bucket; an empty run has no counts.
+type Buckets struct {
+	Offset int
+	Counts []uint64
+}
+
+// Scale returns the snapshot's scale.
+func (s *Snapshot) Scale() int { return s.scale }
+
+// ZeroThreshold returns the largest absolute value in the zero bucket.
+func (s *Snapshot) ZeroThreshold() float64 { return s.zeroThr }
+
+// ZeroCount returns the count of the zero bucket.
+func (s *Snapshot) ZeroCount() uint64 { return s.zero }
+
+// Positive returns a copy of the positive buckets.
+func (s *Snapshot) Positive() Buckets { return s.pos.clone() }
+
+// Negative returns a copy of the negative buckets (bucket i holds values
+// v with 2^(i·2^-scale) < -v ≤ 2^((i+1)·2^-scale)).
+func (s *Snapshot) Negative() Buckets { return s.neg.clone() }
+
+func (b Buckets) clone() Buckets {
+	return Buckets{Offset: b.Offset, Counts: append([]uint64(nil), b.Counts...)}
+}
+
+// Count returns the number of observations bucketed: the sum of every
+// bucket, the zero bucket included. Rejected values are not counted.
+func (s *Snapshot) Count() uint64 { return s.count }
+
+// Sum returns the sum of the observations.
+func (s *Snapshot) Sum() float64 { return s.sum }
+
+// Min returns the smallest observation, or NaN if there is none.
+func (s *Snapshot) Min() float64 { return s.min }
+
+// Max returns the largest observation, or NaN if there is none.
+func (s *Snapshot) Max() float64 { return s.max }
+
+// Mean returns Sum/Count, or NaN if there are no observations.
+func (s *Snapshot) Mean() float64 {
+	if s.count == 0 {
+		return math.NaN()
+	}
+	return s.sum / float64(s.count)
+}
+
+// Rejected returns how many values were not bucketed: NaN, and ±Inf or a
+// finite value beyond ±MaxValue.
+func (s *Snapshot) Rejected() (nan, inf uint64) { return s.nan, s.inf }
+
+// Bucket is one bucket in value order: observations in (Lower, Upper] for
+// positive buckets, [Lower, Upper) for negative ones, and [Lower, Upper] =
+// [-ZeroThreshold, ZeroThreshold] for the zero bucket.
+type Bucket struct {
+	Lower, Upper float64
+	Count        uint64
+}
+
+// All returns the non-empty buckets in increasing value order: negative
+// buckets, the zero bucket, then positive buckets.
+func (s *Snapshot) All() iter.Seq[Bucket] {
+	return func(yield func(Bucket) bool) {
+		for k := len(s.neg.Counts) - 1; k >= 0; k-- {
+			if c := s.neg.Counts[k]; c != 0 {
+				i := s.neg.Offset + k
+				if !yield(Bucket{-UpperBound(i, s.scale), -LowerBound(i, s.scale), c}) {
+					return
+				}
+			}
+		}
+		if s.zero != 0 && !yield(Bucket{-s.zeroThr, s.zeroThr, s.zero}) {
+			return
+		}
+		for k, c := range s.pos.Counts {
+			if c != 0 {
+				i := s.pos.Offset + k
+				if !yield(Bucket{LowerBound(i, s.scale), UpperBound(i, s.scale), c}) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// represent returns the value that stands for bucket i: 2lu/(l+u), within
+// RelativeError(scale) of every value in (l, u].
+func represent(i, scale int) float64 {
+	l, u := LowerBound(i, scale), UpperBound(i, scale)
+	return 2 * l * u / (l + u)
+}
+
+// Quantile returns an estimate of the q-quantile (0 ≤ q ≤ 1): the value of
+// rank ⌈q·Count⌉ (at least 1) in sorted order, within RelativeError(Scale())
+// of the true value of that rank if it lies in a regular bucket, and within
+// ZeroThreshold of it if it lies in the zero bucket. Quantile(0) is Min and
+// Quantile(1) is Max, exactly. It returns NaN for an empty snapshot or q
+// outside [0, 1].
+func (s *Snapshot) Quantile(q float64) float64 {
+	if s.count == 0 || !(q >= 0 && q <= 1) {
+		return math.NaN()
+	}
+	rank := uint64(math.Ceil(q * float64(s.count)))
+	switch {
+	case rank <= 1:
+		return s.min
+	case rank >= s.count:
+		return s.max
+	}
+	v := s.valueAt(rank)
+	return math.Min(math.Max(v, s.min), s.max)
+}
+
+// valueAt returns the representative value of the bucket holding the
+// observation of the given rank (1-based).
+func (s *Snapshot) valueAt(rank uint64) float64 {
+	var seen uint64
+	for k := len(s.neg.Counts) - 1; k >= 0; k-- {
+		if seen += s.neg.Counts[k]; seen >= rank {
+			return -represent(s.neg.Offset+k, s.scale)
+		}
+	}
+	if seen += s.zero; seen >= rank {
+		return 0
+	}
+	for k, c := range s.pos.Counts {
+		if seen += c; seen >= rank {
+			return represent(s.pos.Offset+k, s.scale)
+		}
+	}
+	return s.max
+}
+
+// CDF returns the fraction of observations at or below v, counting each
+// bucket as if all its observations sat at its representative value (the
+// inverse of Quantile). It is 0 below Min and 1 at or above Max; NaN for an
+// empty snapshot or NaN v.
+func (s *Snapshot) CDF(v float64) float64 {
+	if s.count == 0 || math.IsNaN(v) {
+		return math.NaN()
+	}
+	if v < s.min {
+		return 0
+	}
+	if v >= s.max {
+		return 1
+	}
+	var n uint64
+	for k := len(s.neg.Counts) - 1; k >= 0; k-- {
+		if -represent(s.neg.Offset+k, s.scale) > v {
+			return float64(n) / float64(s.count)
+		}
+		n += s.neg.Counts[k]
+	}
+	if v < 0 {
+		return float64(n) / float64(s.count)
+	}
+	n += s.zero
+	for k, c := range s.pos.Counts {
+		if represent(s.pos.Offset+k, s.scale) > v {
+			break
+		}
+		n += c
+	}
+	return float64(n) / float64(s.count)
+}
