@@ -147,7 +147,7 @@ func (s *Snapshot) Classic(bounds []float64) ([]ClassicBucket, error) {
 	}
 	out := make([]ClassicBucket, 0, len(bounds)+1)
 	cum := s.zero + total(s.neg.Counts) // every negative and zero-bucket value is ≤ any bound
-	k := 0                               // next positive bucket to add
+	k := 0                              // next positive bucket to add
 	for _, b := range bounds {
 		eff := s.zeroThr
 		if b > s.zeroThr {
