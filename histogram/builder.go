@@ -65,9 +65,10 @@ func (b *builder) build() *Snapshot {
 		s.min = unkey(^b.minKey)
 	}
 	if s.count == 0 {
-		// Extremes or a sum without buckets are observations racing with
-		// the read; an empty snapshot reports none of them.
-		s.min, s.max, s.sum = math.NaN(), math.NaN(), 0
+		// Extremes without buckets belong to observations racing with the
+		// read; an empty snapshot has none. Their sum is kept, so that the
+		// sums of all intervals add up to the sum of all observations.
+		s.min, s.max = math.NaN(), math.NaN()
 	}
 	return s
 }

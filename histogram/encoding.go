@@ -54,7 +54,8 @@ func (s *Snapshot) MarshalBinary() ([]byte, error) { return s.AppendBinary(nil) 
 // unchanged, for any input that is not a complete, consistent encoding:
 // truncation, trailing bytes, an unknown version, a scale or zero threshold
 // out of range, buckets outside the scale's range, counts whose total
-// overflows, or a min and max that do not fit the count.
+// overflows, a min and max that do not fit the count, or a varint that is
+// not in its shortest form (so every snapshot has exactly one encoding).
 func (s *Snapshot) UnmarshalBinary(data []byte) error {
 	d := decoder{b: data}
 	if v := d.byte(); d.err == nil && v != encodingVersion {
@@ -146,7 +147,7 @@ func (d *decoder) uvarint() uint64 {
 		return 0
 	}
 	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
+	if n <= 0 || (n > 1 && d.b[n-1] == 0) { // overflow, truncation, or not minimal
 		d.fail("unsigned varint")
 		return 0
 	}
@@ -159,7 +160,7 @@ func (d *decoder) varint() int64 {
 		return 0
 	}
 	v, n := binary.Varint(d.b)
-	if n <= 0 {
+	if n <= 0 || (n > 1 && d.b[n-1] == 0) {
 		d.fail("varint")
 		return 0
 	}
