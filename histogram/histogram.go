@@ -154,22 +154,6 @@ func (h *Histogram) Scale() int { return h.scale }
 // bucket.
 func (h *Histogram) ZeroThreshold() float64 { return h.zeroThr }
 
-// shard returns the shard the calling goroutine records into.
-func (h *Histogram) shard() (*shard, uint64) {
-	ss := h.shards.Load()
-	if ss == nil {
-		return &h.first, 0
-	}
-	hash := cpu.StackHash()
-	id := cpu.Hint(hash)
-	if id < len(ss.s) {
-		if s := ss.s[id].Load(); s != nil {
-			return s, hash
-		}
-	}
-	return h.growShard(hash), hash
-}
-
 // growShard learns the caller's P and returns its shard, allocating it (and
 // a larger shard set, if GOMAXPROCS grew) as needed.
 func (h *Histogram) growShard(hash uint64) *shard {
@@ -217,9 +201,9 @@ func (h *Histogram) contended(hash uint64) {
 // MaxValue are not bucketed; they are counted (Snapshot.Rejected) and leave
 // the sum, min and max alone.
 func (h *Histogram) Observe(v float64) {
-	s, hash := h.shard()
 	bits := math.Float64bits(v)
-	if !h.bucket(s, bits) {
+	s, hash, ok := h.record(bits)
+	if !ok {
 		return
 	}
 	if s.addFloat(v) {
@@ -231,10 +215,8 @@ func (h *Histogram) Observe(v float64) {
 // ObserveInt records v. Its contribution to the sum is kept as an exact
 // integer.
 func (h *Histogram) ObserveInt(v int64) {
-	s, hash := h.shard()
-	f := float64(v)
-	bits := math.Float64bits(f)
-	h.bucket(s, bits) // an int64 is never rejected: |v| < 2^63 < MaxValue
+	bits := math.Float64bits(float64(v))
+	s, hash, _ := h.record(bits) // an int64 is never rejected: |v| < 2^63 < MaxValue
 	if old := s.isum.Load(); s.isum.Add(v) != old+v {
 		h.contended(hash)
 	}
@@ -245,10 +227,8 @@ func (h *Histogram) ObserveInt(v int64) {
 // set by WithDurationUnit). Its contribution to the sum is kept as an exact
 // count of nanoseconds.
 func (h *Histogram) ObserveDuration(d time.Duration) {
-	s, hash := h.shard()
-	f := float64(d) / h.durUnit
-	bits := math.Float64bits(f)
-	h.bucket(s, bits) // a Duration is never rejected
+	bits := math.Float64bits(float64(d) / h.durUnit)
+	s, hash, _ := h.record(bits) // a Duration is never rejected
 	n := int64(d)
 	if old := s.nsum.Load(); s.nsum.Add(n) != old+n {
 		h.contended(hash)
@@ -256,33 +236,56 @@ func (h *Histogram) ObserveDuration(d time.Duration) {
 	s.extremes(key(bits))
 }
 
-// bucket counts the value with the given bits in s and reports whether it
-// was accepted.
-func (h *Histogram) bucket(s *shard, bits uint64) bool {
-	abs := bits &^ (1 << 63)
-	switch {
-	case abs <= h.zeroBits:
-		s.zero.Add(1)
-	case abs <= maxValueBits:
-		d := &s.pos
-		if bits>>63 != 0 {
-			d = &s.neg
-		}
-		d.bucket(index(abs, h.scale, h.m)-h.min, h.dirLen).Add(1)
-	case abs <= infBits:
-		s.inf.Add(1)
-		return false
-	default:
-		s.nan.Add(1)
-		return false
-	}
-	return true
-}
-
-var (
-	maxValueBits = math.Float64bits(MaxValue)
-	infBits      = math.Float64bits(math.Inf(1))
+// Bit patterns of |v| that bound the regular buckets: MaxValue = 2^64, and
+// +Inf; anything above +Inf is a NaN.
+const (
+	maxValueBits = (1023 + maxExp) << 52
+	infBits      = 0x7ff << 52
 )
+
+// record picks the caller's shard and counts the value with the given bits
+// in its bucket. It reports whether the value was accepted, and the caller's
+// stack hash when the histogram is sharded (for Rehint). Everything on its
+// fast path is inlined: it is the one call Observe makes before the sum.
+func (h *Histogram) record(bits uint64) (s *shard, hash uint64, ok bool) {
+	s = &h.first
+	if ss := h.shards.Load(); ss != nil {
+		hash = cpu.StackHash()
+		s = nil
+		if id := cpu.Hint(hash); id < len(ss.s) {
+			s = ss.s[id].Load()
+		}
+		if s == nil {
+			s = h.growShard(hash)
+		}
+	}
+	abs := bits &^ (1 << 63)
+	if abs <= h.zeroBits {
+		s.zero.Add(1)
+		return s, hash, true
+	}
+	if abs > maxValueBits {
+		if abs <= infBits {
+			s.inf.Add(1)
+		} else {
+			s.nan.Add(1)
+		}
+		return s, hash, false
+	}
+	d := &s.pos
+	if bits>>63 != 0 {
+		d = &s.neg
+	}
+	off := index(abs, h.scale, h.m) - h.min
+	if dir := d.p.Load(); dir != nil {
+		if c := (*dir)[off>>chunkBits].Load(); c != nil {
+			c[off&(chunkSize-1)].Add(1)
+			return s, hash, true
+		}
+	}
+	d.grow(off, h.dirLen).Add(1)
+	return s, hash, true
+}
 
 // each calls f for every shard in use.
 func (h *Histogram) each(f func(*shard)) {

@@ -7,28 +7,25 @@ import (
 	"testing"
 )
 
-// Every boundary 2^(k/2^scale) is the float64 nearest the true value: the
-// true value lies within half an ULP of it, checked in exact big-float
-// arithmetic by raising both half-ULP neighbours to the power 2^scale.
-func TestBoundariesCorrectlyRounded(t *testing.T) {
+// Every boundary 2^(k/2^scale) is the largest float64 not above the true
+// value: b^(2^scale) ≤ 2^k < next(b)^(2^scale), checked in exact big-float
+// arithmetic.
+func TestBoundariesRoundedDown(t *testing.T) {
 	for scale := 1; scale <= MaxScale; scale++ {
 		n := 1 << scale
 		prec := uint(60*n + 64)
+		pow := func(f float64) *big.Float {
+			r := new(big.Float).SetPrec(prec).SetFloat64(f)
+			for range scale {
+				r.Mul(r, r)
+			}
+			return r
+		}
 		for k, mb := range boundaryMantissas(scale) {
 			b := math.Float64frombits(1023<<52 | mb)
-			half := new(big.Float).SetMantExp(big.NewFloat(1), -53).SetPrec(prec) // half an ULP in [1, 2)
-			lo := new(big.Float).SetPrec(prec).Sub(new(big.Float).SetPrec(prec).SetFloat64(b), half)
-			hi := new(big.Float).SetPrec(prec).Add(new(big.Float).SetPrec(prec).SetFloat64(b), half)
-			pow := func(x *big.Float) *big.Float {
-				r := new(big.Float).SetPrec(prec).Set(x)
-				for range scale {
-					r.Mul(r, r)
-				}
-				return r
-			}
 			target := new(big.Float).SetMantExp(big.NewFloat(1), k).SetPrec(prec)
-			if pow(lo).Cmp(target) > 0 || pow(hi).Cmp(target) < 0 {
-				t.Fatalf("scale %d: boundary %d (%v) is not the nearest float to 2^(%d/%d)", scale, k, b, k, n)
+			if pow(b).Cmp(target) > 0 || (k > 0 && pow(math.Nextafter(b, 2)).Cmp(target) <= 0) {
+				t.Fatalf("scale %d: boundary %d (%v) is not the largest float not above 2^(%d/%d)", scale, k, b, k, n)
 			}
 		}
 	}

@@ -15,14 +15,15 @@ import (
 // buckets they span, however many there are. With expected ≤ 0 or NaN, or v
 // ≤ expected, only v is recorded.
 func (h *Histogram) ObserveWithExpected(v, expected float64) {
-	h.Observe(v)
 	if !(expected > 0) || !(v > expected) || math.IsInf(v, 0) || v > MaxValue {
+		h.Observe(v)
 		return
 	}
-	s, _ := h.shard()
+	s, _, _ := h.record(math.Float64bits(v)) // counts v and picks the shard
 	sum, n := h.series(s, v, expected)
+	s.addFloat(v + sum)
+	s.extremes(key(math.Float64bits(v)))
 	if n > 0 {
-		s.addFloat(sum)
 		s.extremes(key(math.Float64bits(v - float64(n)*expected)))
 	}
 }

@@ -117,8 +117,12 @@ func buildMapping(scale int) *mapping {
 }
 
 // boundaryMantissas returns the 52-bit mantissas of the boundaries
-// b_k = 2^(k/2^scale), k = 0 … 2^scale-1, each rounded correctly to float64:
-// computed as scale successive square roots of 2^k in 128-bit precision.
+// b_k = 2^(k/2^scale), k = 0 … 2^scale-1, each rounded down to float64 (the
+// largest float not above it): computed as scale successive square roots of
+// 2^k in 128-bit precision. For k > 0 the true boundary is irrational, so a
+// float v is at most the rounded-down boundary exactly when it is at most
+// the true one: the bucket of every float is the one real arithmetic gives.
+// (client_golang's native-histogram bounds are these same floats.)
 func boundaryMantissas(scale int) []uint64 {
 	n := 1 << scale
 	out := make([]uint64, n)
@@ -129,7 +133,8 @@ func boundaryMantissas(scale int) []uint64 {
 		for range scale {
 			x.Sqrt(x)
 		}
-		f, _ := x.Float64()
+		// Round to 53 bits toward zero; Float64 then converts exactly.
+		f, _ := new(big.Float).SetPrec(53).SetMode(big.ToZero).Set(x).Float64()
 		out[k] = math.Float64bits(f) & (1<<52 - 1)
 	}
 	return out
@@ -174,7 +179,9 @@ func index(bits uint64, scale int, m *mapping) int {
 }
 
 // LowerBound returns the exclusive lower bound of bucket i at scale:
-// 2^(i·2^-scale), correctly rounded.
+// 2^(i·2^-scale), rounded down to a float64. A float v is in bucket i exactly
+// when LowerBound(i) < v ≤ UpperBound(i), which is exactly when
+// 2^(i·2^-scale) < v ≤ 2^((i+1)·2^-scale) in real arithmetic.
 func LowerBound(i, scale int) float64 {
 	if scale <= 0 {
 		return math.Ldexp(1, i<<-scale)
