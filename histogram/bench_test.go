@@ -108,3 +108,37 @@ func BenchmarkRead(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkObserveWhileInterval observes while another goroutine takes an
+// Interval every 100 µs: the cost an interval reader imposes on writers
+// (compare with BenchmarkObserve/Observe). Observe touches no word shared
+// with the reader; Interval swaps each non-empty bucket.
+func BenchmarkObserveWhileInterval(b *testing.B) {
+	vs := latencies(1 << 12)
+	h := MustNew()
+	stop := make(chan struct{})
+	done := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-stop:
+				done <- n
+				return
+			case <-time.After(100 * time.Microsecond):
+				h.Interval()
+				n++
+			}
+		}
+	}()
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			h.Observe(vs[i&(len(vs)-1)])
+			i++
+		}
+	})
+	close(stop)
+	b.ReportMetric(float64(<-done), "intervals")
+}

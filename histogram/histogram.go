@@ -22,7 +22,7 @@ import (
 // one shard per P, chosen as counter.PerCPU chooses cells, so writers on
 // different cores stop sharing cache lines.
 //
-// Memory: an idle Histogram costs about 250 bytes. A shard's buckets come in
+// Memory: an idle Histogram costs about 220 bytes. A shard's buckets come in
 // chunks of 64 (512 bytes), behind a directory of chunk pointers (1 KiB at
 // the default scale) allocated on the first value of each sign; latencies
 // spread over six decades take about 20 chunks, 11 KiB per shard.
@@ -200,40 +200,104 @@ func (h *Histogram) contended(hash uint64) {
 // Observe records v. NaN, ±Inf and values whose absolute value exceeds
 // MaxValue are not bucketed; they are counted (Snapshot.Rejected) and leave
 // the sum, min and max alone.
-func (h *Histogram) Observe(v float64) {
-	bits := math.Float64bits(v)
-	s, hash, ok := h.record(bits)
-	if !ok {
-		return
-	}
-	if s.addFloat(v) {
-		h.contended(hash)
-	}
-	s.extremes(key(bits))
-}
+func (h *Histogram) Observe(v float64) { h.observe(math.Float64bits(v), sumFloat, 0) }
 
 // ObserveInt records v. Its contribution to the sum is kept as an exact
 // integer.
-func (h *Histogram) ObserveInt(v int64) {
-	bits := math.Float64bits(float64(v))
-	s, hash, _ := h.record(bits) // an int64 is never rejected: |v| < 2^63 < MaxValue
-	if old := s.isum.Load(); s.isum.Add(v) != old+v {
-		h.contended(hash)
-	}
-	s.extremes(key(bits))
-}
+func (h *Histogram) ObserveInt(v int64) { h.observe(math.Float64bits(float64(v)), sumInt, v) }
 
 // ObserveDuration records d in the histogram's duration unit (seconds unless
 // set by WithDurationUnit). Its contribution to the sum is kept as an exact
 // count of nanoseconds.
 func (h *Histogram) ObserveDuration(d time.Duration) {
-	bits := math.Float64bits(float64(d) / h.durUnit)
-	s, hash, _ := h.record(bits) // a Duration is never rejected
-	n := int64(d)
-	if old := s.nsum.Load(); s.nsum.Add(n) != old+n {
+	h.observe(math.Float64bits(float64(d)/h.durUnit), sumNanos, int64(d))
+}
+
+// The sum a value is added to.
+const (
+	sumFloat = iota // fsum, the float64 value
+	sumInt          // isum, n
+	sumNanos        // nsum, n nanoseconds
+)
+
+// observe records the value with the given bits, adding it to the sum of the
+// given kind (n is the integer to add for sumInt and sumNanos). It is the one
+// call an Observe makes: the shard, the bucket and every load the two locked
+// instructions need come first, so that the add to the sum follows the add
+// to the bucket at once.
+func (h *Histogram) observe(bits uint64, kind int, n int64) {
+	s := &h.first
+	var hash uint64
+	if ss := h.shards.Load(); ss != nil {
+		s, hash = h.pick(ss)
+	}
+	abs := bits &^ (1 << 63)
+	if abs > maxValueBits {
+		if abs <= infBits {
+			s.inf.Add(1)
+		} else {
+			s.nan.Add(1)
+		}
+		return
+	}
+	// The sum goes first: its inputs need no bucket lookup, and the lookup
+	// that the bucket's add waits for runs while the sum's locked
+	// instruction completes.
+	contended := false
+	switch kind {
+	case sumFloat:
+		v := math.Float64frombits(bits)
+		if old := s.fsum.Load(); !s.fsum.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
+			s.addFloat(v)
+			contended = true
+		}
+	case sumInt:
+		old := s.isum.Load()
+		contended = s.isum.Add(n) != old+n
+	default:
+		old := s.nsum.Load()
+		contended = s.nsum.Add(n) != old+n
+	}
+	if abs <= h.zeroBits {
+		s.zero.Add(1)
+	} else {
+		d := &s.pos
+		if bits>>63 != 0 {
+			d = &s.neg
+		}
+		off := index(abs, h.scale, h.m) - h.min
+		var c *atomic.Uint64
+		if dir := d.p.Load(); dir != nil {
+			if ch := (*dir)[off>>chunkBits].Load(); ch != nil {
+				c = &ch[off&(chunkSize-1)]
+			}
+		}
+		if c == nil {
+			c = d.grow(off, h.dirLen)
+		}
+		c.Add(1)
+	}
+	if contended {
 		h.contended(hash)
 	}
-	s.extremes(key(bits))
+	k := key(bits)
+	if k > s.max.Load() {
+		raise(&s.max, k)
+	}
+	if ^k > s.min.Load() {
+		raise(&s.min, ^k)
+	}
+}
+
+// pick returns the caller's per-P shard and stack hash.
+func (h *Histogram) pick(ss *shardSet) (*shard, uint64) {
+	hash := cpu.StackHash()
+	if id := cpu.Hint(hash); id < len(ss.s) {
+		if s := ss.s[id].Load(); s != nil {
+			return s, hash
+		}
+	}
+	return h.growShard(hash), hash
 }
 
 // Bit patterns of |v| that bound the regular buckets: MaxValue = 2^64, and
@@ -242,50 +306,6 @@ const (
 	maxValueBits = (1023 + maxExp) << 52
 	infBits      = 0x7ff << 52
 )
-
-// record picks the caller's shard and counts the value with the given bits
-// in its bucket. It reports whether the value was accepted, and the caller's
-// stack hash when the histogram is sharded (for Rehint). Everything on its
-// fast path is inlined: it is the one call Observe makes before the sum.
-func (h *Histogram) record(bits uint64) (s *shard, hash uint64, ok bool) {
-	s = &h.first
-	if ss := h.shards.Load(); ss != nil {
-		hash = cpu.StackHash()
-		s = nil
-		if id := cpu.Hint(hash); id < len(ss.s) {
-			s = ss.s[id].Load()
-		}
-		if s == nil {
-			s = h.growShard(hash)
-		}
-	}
-	abs := bits &^ (1 << 63)
-	if abs <= h.zeroBits {
-		s.zero.Add(1)
-		return s, hash, true
-	}
-	if abs > maxValueBits {
-		if abs <= infBits {
-			s.inf.Add(1)
-		} else {
-			s.nan.Add(1)
-		}
-		return s, hash, false
-	}
-	d := &s.pos
-	if bits>>63 != 0 {
-		d = &s.neg
-	}
-	off := index(abs, h.scale, h.m) - h.min
-	if dir := d.p.Load(); dir != nil {
-		if c := (*dir)[off>>chunkBits].Load(); c != nil {
-			c[off&(chunkSize-1)].Add(1)
-			return s, hash, true
-		}
-	}
-	d.grow(off, h.dirLen).Add(1)
-	return s, hash, true
-}
 
 // each calls f for every shard in use.
 func (h *Histogram) each(f func(*shard)) {

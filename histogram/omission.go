@@ -19,12 +19,15 @@ func (h *Histogram) ObserveWithExpected(v, expected float64) {
 		h.Observe(v)
 		return
 	}
-	s, _, _ := h.record(math.Float64bits(v)) // counts v and picks the shard
+	h.Observe(v)
+	s := &h.first
+	if ss := h.shards.Load(); ss != nil {
+		s, _ = h.pick(ss)
+	}
 	sum, n := h.series(s, v, expected)
-	s.addFloat(v + sum)
-	s.extremes(key(math.Float64bits(v)))
+	s.addFloat(sum)
 	if n > 0 {
-		s.extremes(key(math.Float64bits(v - float64(n)*expected)))
+		s.extremes(key(math.Float64bits(v-float64(n)*expected)), s.max.Load(), s.min.Load())
 	}
 }
 

@@ -64,15 +64,20 @@ func shiftIndex(e, scale int) int {
 // [1, 2) the bucket boundaries are b_k = 2^(k/2^scale); in terms of the
 // 52-bit mantissa m of a float in the octave they are mb[k]. The table cuts
 // the mantissa range into 2^(scale+1) equal slots, each narrower than the
-// narrowest bucket, so a slot holds at most one boundary: below[slot] counts
-// the boundaries below the slot's start, and inSlot[slot] is the one boundary
-// inside the slot (or MaxUint64). A value's position in the octave is then
-// below[slot] plus one comparison.
+// narrowest bucket, so a slot holds at most one boundary. Each entry packs
+// the number of boundaries below the slot's start (low 12 bits) with the
+// mantissa of the boundary inside the slot (the high 52 bits; all ones if
+// there is none, which no mantissa exceeds). A value's position in the
+// octave is then one load and one comparison.
 type mapping struct {
-	shift  uint     // 52 - (scale+1): mantissa bits below the slot number
-	below  []int32  // boundaries strictly below the slot's first mantissa
-	inSlot []uint64 // the boundary mantissa inside the slot, or MaxUint64
+	shift uint                      // 52 - (scale+1): mantissa bits below the slot number
+	slots [1 << (MaxScale + 1)]uint64 // fixed size, so indexing needs no bounds check
 }
+
+const (
+	belowBits = 12
+	noBound   = 1<<52 - 1
+)
 
 var mappings [MaxScale + 1]struct {
 	once sync.Once
@@ -89,29 +94,25 @@ func mappingFor(scale int) *mapping {
 func buildMapping(scale int) *mapping {
 	n := 1 << scale // boundaries per octave: b_0 = 1 … b_{n-1}
 	bits := uint(scale + 1)
-	m := &mapping{
-		shift:  52 - bits,
-		below:  make([]int32, 1<<bits),
-		inSlot: make([]uint64, 1<<bits),
-	}
+	m := &mapping{shift: 52 - bits}
 	mb := boundaryMantissas(scale)
-	for slot := range m.below {
+	for slot := range 1 << bits {
 		start := uint64(slot) << m.shift
 		end := start + 1<<m.shift
-		m.inSlot[slot] = math.MaxUint64
-		below := int32(0)
+		in := uint64(noBound)
+		below := uint64(0)
 		for k := 0; k < n; k++ {
 			switch {
 			case mb[k] < start:
 				below++
 			case mb[k] < end:
-				if m.inSlot[slot] != math.MaxUint64 {
+				if in != noBound {
 					panic(fmt.Sprintf("histogram: two boundaries in one slot at scale %d", scale))
 				}
-				m.inSlot[slot] = mb[k]
+				in = mb[k]
 			}
 		}
-		m.below[slot] = below
+		m.slots[slot] = in<<belowBits | below
 	}
 	return m
 }
@@ -170,9 +171,9 @@ func index(bits uint64, scale int, m *mapping) int {
 		}
 		return i >> -scale
 	}
-	slot := mant >> m.shift
-	j := int(m.below[slot])
-	if mant > m.inSlot[slot] {
+	e := m.slots[(mant>>m.shift)&uint64(len(m.slots)-1)]
+	j := int(e & (1<<belowBits - 1))
+	if mant > e>>belowBits {
 		j++
 	}
 	return exp<<scale + j - 1

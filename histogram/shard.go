@@ -128,11 +128,15 @@ func raise(u *atomic.Uint64, k uint64) {
 	}
 }
 
-// extremes records a value's order key in min and max. Once both have
-// settled this is two loads.
-func (s *shard) extremes(k uint64) {
-	raise(&s.max, k)
-	raise(&s.min, ^k)
+// extremes records a value's order key k in min and max, given their values
+// loaded earlier: once both have settled it costs two comparisons.
+func (s *shard) extremes(k, maxOld, minOld uint64) {
+	if k > maxOld {
+		raise(&s.max, k)
+	}
+	if ^k > minOld {
+		raise(&s.min, ^k)
+	}
 }
 
 // addFloat adds v to the float sum and reports whether the compare-and-swap
