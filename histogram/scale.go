@@ -70,7 +70,7 @@ func shiftIndex(e, scale int) int {
 // there is none, which no mantissa exceeds). A value's position in the
 // octave is then one load and one comparison.
 type mapping struct {
-	shift uint                      // 52 - (scale+1): mantissa bits below the slot number
+	shift uint                        // 52 - (scale+1): mantissa bits below the slot number
 	slots [1 << (MaxScale + 1)]uint64 // fixed size, so indexing needs no bounds check
 }
 
