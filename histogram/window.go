@@ -44,6 +44,16 @@ func (w *Window) ObserveInt(v int64) { w.h.ObserveInt(v) }
 // ObserveDuration records d; see Histogram.ObserveDuration.
 func (w *Window) ObserveDuration(d time.Duration) { w.h.ObserveDuration(d) }
 
+// ObserveWithExpected records v with coordinated-omission correction; see
+// Histogram.ObserveWithExpected.
+func (w *Window) ObserveWithExpected(v, expected float64) { w.h.ObserveWithExpected(v, expected) }
+
+// ObserveDurationWithExpected records d with coordinated-omission
+// correction; see Histogram.ObserveDurationWithExpected.
+func (w *Window) ObserveDurationWithExpected(d, expected time.Duration) {
+	w.h.ObserveDurationWithExpected(d, expected)
+}
+
 // Scale returns the window's scale.
 func (w *Window) Scale() int { return w.h.scale }
 
