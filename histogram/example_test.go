@@ -119,7 +119,7 @@ func ExampleSnapshot_MarshalBinary() {
 		panic(err)
 	}
 	fmt.Println(len(b), s.Count(), s.Max())
-	// Output: 43 1 0.25
+	// Output: 44 1 0.25
 }
 
 func ExampleHistogram_ObserveWithExpected() {

@@ -343,10 +343,16 @@ func (h *Histogram) Snapshot() *Snapshot { return h.collect(false) }
 func (h *Histogram) Interval() *Snapshot { return h.collect(true) }
 
 // collect builds a snapshot of every shard; with drain it takes the counts
-// and leaves zero behind.
+// and leaves zero behind. It first finds the range of chunks any shard has
+// allocated, so that it allocates one array per sign and adds counts into it
+// directly. A chunk allocated after that first pass and outside the range is
+// skipped: its observations race with the read, and when draining they stay
+// for the next interval.
 func (h *Histogram) collect(drain bool) *Snapshot {
-	b := newBuilder(h.scale, h.zeroThr)
 	take := func(u *atomic.Uint64) uint64 {
+		if u.Load() == 0 {
+			return 0
+		}
 		if drain {
 			return u.Swap(0)
 		}
@@ -358,24 +364,57 @@ func (h *Histogram) collect(drain bool) *Snapshot {
 		}
 		return u.Load()
 	}
+	span := func(pick func(*shard) *directory) run {
+		lo, hi := math.MaxInt, -1
+		h.each(func(s *shard) {
+			if dir := pick(s).p.Load(); dir != nil {
+				for ci := range *dir {
+					if (*dir)[ci].Load() != nil {
+						lo, hi = min(lo, ci), max(hi, ci)
+					}
+				}
+			}
+		})
+		if hi < 0 {
+			return run{}
+		}
+		return newRun(lo*chunkSize, hi*chunkSize+chunkSize-1)
+	}
+	gather := func(r run, d *directory) {
+		dir := d.p.Load()
+		if dir == nil || r.counts == nil {
+			return
+		}
+		for ci := r.lo / chunkSize; ci <= (r.lo+len(r.counts)-1)/chunkSize; ci++ {
+			if ch := (*dir)[ci].Load(); ch != nil {
+				base := ci*chunkSize - r.lo
+				for j := range ch {
+					r.counts[base+j] += take(&ch[j])
+				}
+			}
+		}
+	}
+	pos := span(func(s *shard) *directory { return &s.pos })
+	neg := span(func(s *shard) *directory { return &s.neg })
+	out := &Snapshot{scale: h.scale, zeroThr: h.zeroThr}
 	var fsum float64
 	var isum, nsum int64
+	var minKey, maxKey uint64
 	h.each(func(s *shard) {
-		s.pos.each(func(off int, c *atomic.Uint64) { b.add(&b.pos, off+h.min, take(c)) })
-		s.neg.each(func(off int, c *atomic.Uint64) { b.add(&b.neg, off+h.min, take(c)) })
-		b.zero += take(&s.zero)
-		b.nan += take(&s.nan)
-		b.inf += take(&s.inf)
+		gather(pos, &s.pos)
+		gather(neg, &s.neg)
+		out.zero += take(&s.zero)
+		out.nan += take(&s.nan)
+		out.inf += take(&s.inf)
 		fsum += math.Float64frombits(take(&s.fsum))
 		isum += takeInt(&s.isum)
 		nsum += takeInt(&s.nsum)
-		if k := take(&s.max); k != 0 {
-			b.maxKey = max(b.maxKey, k)
-		}
-		if k := take(&s.min); k != 0 {
-			b.minKey = max(b.minKey, k)
-		}
+		maxKey = max(maxKey, take(&s.max))
+		minKey = max(minKey, take(&s.min))
 	})
-	b.sum = fsum + float64(isum) + float64(nsum)/h.durUnit
-	return b.build()
+	out.sum = fsum + float64(isum) + float64(nsum)/h.durUnit
+	out.pos, out.neg = pos.trimmed(), neg.trimmed()
+	out.pos.Offset += h.min
+	out.neg.Offset += h.min
+	return out.finish(minKey, maxKey)
 }

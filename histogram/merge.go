@@ -19,7 +19,7 @@ import (
 // average of per-node p99s (see the Merge example).
 func Merge(snaps ...*Snapshot) *Snapshot {
 	if len(snaps) == 0 {
-		return newBuilder(DefaultScale, MinValue).build()
+		return (&Snapshot{scale: DefaultScale, zeroThr: MinValue}).finish(0, 0)
 	}
 	target := snaps[0].scale
 	for _, s := range snaps {
@@ -48,32 +48,47 @@ func mergeAt(target int, snaps []*Snapshot) *Snapshot {
 		thr = math.Max(thr, s.zeroThr)
 	}
 	thr = snapZeroThreshold(thr, target)
-	b := newBuilder(target, thr)
-	b.sum = 0
-	for _, s := range snaps {
-		shift := s.scale - target
-		move := func(to *[]pair, run Buckets) {
-			for k, c := range run.Counts {
-				j := (run.Offset + k) >> shift
-				if UpperBound(j, target) <= thr {
-					b.zero += c
+	below := Index(thr, target) // buckets up to this one lie at or below thr
+	out := &Snapshot{scale: target, zeroThr: thr}
+	// merge adds one sign's runs into a dense run over the union of their
+	// (downscaled) ranges; what falls at or below the threshold joins the
+	// zero bucket.
+	merge := func(runs func(*Snapshot) Buckets) Buckets {
+		lo, hi := math.MaxInt, math.MinInt
+		for _, s := range snaps {
+			if b := runs(s); len(b.Counts) > 0 {
+				shift := s.scale - target
+				lo = min(lo, max(b.Offset>>shift, below+1))
+				hi = max(hi, (b.Offset+len(b.Counts)-1)>>shift)
+			}
+		}
+		r := newRun(lo, hi)
+		for _, s := range snaps {
+			b, shift := runs(s), s.scale-target
+			for k, c := range b.Counts {
+				if j := (b.Offset + k) >> shift; j <= below {
+					out.zero += c
 				} else {
-					b.add(to, j, c)
+					r.counts[j-lo] += c
 				}
 			}
 		}
-		move(&b.pos, s.pos)
-		move(&b.neg, s.neg)
-		b.zero += s.zero
-		b.nan += s.nan
-		b.inf += s.inf
-		b.sum += s.sum
+		return r.trimmed()
+	}
+	out.pos = merge(func(s *Snapshot) Buckets { return s.pos })
+	out.neg = merge(func(s *Snapshot) Buckets { return s.neg })
+	var minKey, maxKey uint64
+	for _, s := range snaps {
+		out.zero += s.zero
+		out.nan += s.nan
+		out.inf += s.inf
+		out.sum += s.sum
 		if !math.IsNaN(s.max) {
-			b.maxKey = max(b.maxKey, key(math.Float64bits(s.max)))
+			maxKey = max(maxKey, key(math.Float64bits(s.max)))
 		}
 		if !math.IsNaN(s.min) {
-			b.minKey = max(b.minKey, ^key(math.Float64bits(s.min)))
+			minKey = max(minKey, ^key(math.Float64bits(s.min)))
 		}
 	}
-	return b.build()
+	return out.finish(minKey, maxKey)
 }
