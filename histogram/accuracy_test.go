@@ -147,3 +147,23 @@ func assertSameCounts(t *testing.T, a, b *Snapshot) {
 		t.Fatalf("sums differ: %v vs %v", a.sum, b.sum)
 	}
 }
+
+// CDF and Quantile agree on signed data too (negative buckets, zero bucket,
+// positive buckets).
+func TestCDFSigned(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 1))
+	h := MustNew()
+	for range 10000 {
+		h.Observe(distributions[len(distributions)-1].draw(r))
+		h.Observe(0)
+	}
+	s := h.Snapshot()
+	for _, q := range quantiles() {
+		if c := s.CDF(s.Quantile(q)); c < q {
+			t.Fatalf("CDF(Quantile(%v)) = %v < %v", q, c, q)
+		}
+	}
+	if c := s.CDF(0); math.Abs(c-0.75) > 0.01 {
+		t.Fatalf("CDF(0) = %v; want about 0.75 (half the values are 0, half of the rest negative)", c)
+	}
+}
