@@ -53,26 +53,6 @@ func (d *directory) grow(off, n int) *atomic.Uint64 {
 	return &c[off&(chunkSize-1)]
 }
 
-// each calls f for every non-zero bucket offset with its counter, in
-// increasing offset order.
-func (d *directory) each(f func(off int, b *atomic.Uint64)) {
-	dir := d.p.Load()
-	if dir == nil {
-		return
-	}
-	for ci := range *dir {
-		c := (*dir)[ci].Load()
-		if c == nil {
-			continue
-		}
-		for j := range c {
-			if c[j].Load() != 0 {
-				f(ci<<chunkBits+j, &c[j])
-			}
-		}
-	}
-}
-
 // bytes returns the memory the directory holds.
 func (d *directory) bytes() int {
 	dir := d.p.Load()
