@@ -2,6 +2,7 @@ package counter
 
 import (
 	"context"
+	"github.com/abacusgo/abacus/internal/tick"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -55,14 +56,5 @@ func (s *Snapshot[T]) Load() (T, time.Time) {
 
 // Run publishes every interval until ctx is done, then returns ctx.Err().
 func (s *Snapshot[T]) Run(ctx context.Context, interval time.Duration) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			s.Publish()
-		}
-	}
+	return tick.Every(ctx, interval, func() { s.Publish() })
 }

@@ -3,6 +3,7 @@ package histogram
 import (
 	"context"
 	"fmt"
+	"github.com/abacusgo/abacus/internal/tick"
 	"sync"
 	"time"
 )
@@ -87,14 +88,5 @@ func (w *Window) Snapshot() *Snapshot {
 
 // Run calls Tick every interval until ctx is done, then returns ctx.Err().
 func (w *Window) Run(ctx context.Context, interval time.Duration) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-			w.Tick()
-		}
-	}
+	return tick.Every(ctx, interval, w.Tick)
 }
