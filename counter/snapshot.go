@@ -2,10 +2,11 @@ package counter
 
 import (
 	"context"
-	"github.com/abacusgo/abacus/internal/tick"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/abacusgo/abacus/internal/tick"
 )
 
 // A Snapshot publishes a coherent view of several counters: Publish calls

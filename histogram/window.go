@@ -3,9 +3,10 @@ package histogram
 import (
 	"context"
 	"fmt"
-	"github.com/abacusgo/abacus/internal/tick"
 	"sync"
 	"time"
+
+	"github.com/abacusgo/abacus/internal/tick"
 )
 
 // A Window is a sliding-window histogram: a Histogram that records, and a
