@@ -3,6 +3,8 @@ package abacus
 import (
 	"fmt"
 	"math"
+	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/abacusgo/abacus/histogram"
@@ -13,25 +15,59 @@ import (
 // histogram (protobuf) and as classic cumulative buckets (text formats), plus
 // exemplars for OpenMetrics.
 type Histogram struct {
-	h      *histogram.Histogram
-	ex     exemplarRing
-	bounds []float64 // the family's classic bounds; nil for powers of two
+	h       *histogram.Histogram
+	ex      exemplarRing
+	bounds  []float64       // the family's classic bounds, or nil
+	classic []atomic.Uint64 // per classic bucket (the last is +Inf), not cumulative; nil without bounds
 }
 
 // Observe records v; see histogram.Histogram.Observe.
-func (h *Histogram) Observe(v float64) { h.h.Observe(v) }
+func (h *Histogram) Observe(v float64) {
+	h.h.Observe(v)
+	if h.classic != nil {
+		h.countClassic(v)
+	}
+}
 
 // ObserveInt records v.
-func (h *Histogram) ObserveInt(v int64) { h.h.ObserveInt(v) }
+func (h *Histogram) ObserveInt(v int64) {
+	h.h.ObserveInt(v)
+	if h.classic != nil {
+		h.countClassic(float64(v))
+	}
+}
 
 // ObserveDuration records d in the histogram's duration unit (seconds).
-func (h *Histogram) ObserveDuration(d time.Duration) { h.h.ObserveDuration(d) }
+func (h *Histogram) ObserveDuration(d time.Duration) {
+	h.h.ObserveDuration(d)
+	if h.classic != nil {
+		h.countClassic(d.Seconds())
+	}
+}
 
 // ObserveWithExemplar records v and an exemplar for it; invalid exemplar
 // labels are reported and dropped, the observation is recorded regardless.
 func (h *Histogram) ObserveWithExemplar(v float64, labels map[string]string) error {
-	h.h.Observe(v)
+	h.Observe(v)
 	return h.ex.add(labels, v)
+}
+
+// countClassic counts v in the classic bucket with the smallest bound ≥ v,
+// skipping the values the exponential buckets reject, so both agree on the
+// count.
+func (h *Histogram) countClassic(v float64) {
+	if !(math.Abs(v) <= histogram.MaxValue) {
+		return
+	}
+	i := 0
+	if len(h.bounds) <= 16 {
+		for i < len(h.bounds) && v > h.bounds[i] {
+			i++
+		}
+	} else {
+		i = sort.SearchFloat64s(h.bounds, v)
+	}
+	h.classic[i].Add(1)
 }
 
 // Snapshot returns the histogram's counts.
@@ -40,14 +76,35 @@ func (h *Histogram) Snapshot() *histogram.Snapshot { return h.h.Snapshot() }
 // Exemplar returns the newest exemplar with lo < value ≤ hi, or nil.
 func (h *Histogram) Exemplar(lo, hi float64) *Exemplar { return h.ex.newest(lo, hi) }
 
-// ClassicBounds returns the upper bounds the text formats expose for s: the
-// family's Buckets if set, else every power of two from just below s's
-// smallest positive observation to just above its largest (exact at every
-// scale). The +Inf bucket is implicit.
-func (h *Histogram) ClassicBounds(s *histogram.Snapshot) []float64 {
-	if h.bounds != nil {
-		return h.bounds
+// Classic returns the cumulative buckets the text formats expose, the last
+// one +Inf: with the family's Buckets, exact counts kept at those bounds as
+// client_golang keeps them; without, the exponential buckets of s read at
+// every power of two from just below its smallest positive observation to
+// just above its largest (powers of two are bucket boundaries at every
+// scale, so these counts are exact too).
+func (h *Histogram) Classic(s *histogram.Snapshot) []histogram.ClassicBucket {
+	if h.classic != nil {
+		out := make([]histogram.ClassicBucket, len(h.classic))
+		var cum uint64
+		for i := range h.classic {
+			cum += h.classic[i].Load()
+			out[i].Count = cum
+			out[i].UpperBound = math.Inf(1)
+			if i < len(h.bounds) {
+				out[i].UpperBound = h.bounds[i]
+			}
+		}
+		return out
 	}
+	cb, err := s.Classic(powersOfTwo(s))
+	if err != nil { // cannot happen: the bounds are at or above the threshold
+		return []histogram.ClassicBucket{{UpperBound: math.Inf(1), Count: s.Count()}}
+	}
+	return cb
+}
+
+// powersOfTwo returns the powers of two spanning s's positive observations.
+func powersOfTwo(s *histogram.Snapshot) []float64 {
 	if s.Count() == 0 || !(s.Max() > 0) {
 		return nil
 	}
@@ -74,10 +131,12 @@ type HistogramOpts struct {
 	Opts
 	// Options configure the buckets (histogram.WithScale and others).
 	Options []histogram.Option
-	// Buckets are the classic upper bounds exposed by the text formats,
-	// increasing. Each is reported at the largest bucket boundary at or
-	// below it, with an exact count; powers of two are boundaries at every
-	// scale. Nil exposes the powers of two that span the observations.
+	// Buckets are classic upper bounds, increasing, for the text formats
+	// (and the classic part of the protobuf form). With them each series
+	// also keeps a count per classic bucket, as client_golang does: one
+	// more atomic add per observation. Nil exposes the exponential buckets
+	// at the powers of two that span the observations instead, which costs
+	// nothing when recording.
 	Buckets []float64
 }
 
@@ -95,17 +154,20 @@ func (o HistogramOpts) init() (func(*Histogram), error) {
 		return nil, fmt.Errorf("abacus: histogram %q: %w", o.Name, err)
 	}
 	for i, b := range o.Buckets {
-		if math.IsNaN(b) || (i > 0 && b <= o.Buckets[i-1]) {
+		if math.IsNaN(b) || math.IsInf(b, 0) || (i > 0 && b <= o.Buckets[i-1]) {
 			return nil, fmt.Errorf("abacus: histogram %q: classic buckets must increase and not be NaN: %v", o.Name, o.Buckets)
 		}
 	}
-	bounds := append([]float64(nil), o.Buckets...)
-	if o.Buckets == nil {
-		bounds = nil
+	var bounds []float64
+	if len(o.Buckets) > 0 {
+		bounds = append(bounds, o.Buckets...)
 	}
 	return func(h *Histogram) {
 		h.h = histogram.MustNew(o.Options...)
-		h.bounds = bounds
+		if bounds != nil {
+			h.bounds = bounds
+			h.classic = make([]atomic.Uint64, len(bounds)+1)
+		}
 	}, nil
 }
 

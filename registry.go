@@ -44,8 +44,10 @@ func WithoutMetaMetrics() Option {
 	return func(r *Registry) { r.meta = nil }
 }
 
-// withClock replaces time.Now, for tests of expiry.
-func withClock(now func() time.Time) Option {
+// WithClock replaces time.Now as the registry's clock, which stamps series
+// creation (the OpenMetrics _created samples) and measures idle time for
+// TTLs; for tests.
+func WithClock(now func() time.Time) Option {
 	return func(r *Registry) { r.now = now }
 }
 

@@ -14,7 +14,6 @@ type series[M any] struct {
 	key     string // label values, each followed by 0xff
 	labels  string // `{name="value",…}` with const labels, escaped; "" if none
 	hash    uint64
-	next    atomic.Pointer[series[M]]
 	created int64 // unix nanoseconds
 	idle    idleState
 	m       M

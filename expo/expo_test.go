@@ -1,0 +1,275 @@
+package expo
+
+import (
+	"bytes"
+	"compress/gzip"
+	"flag"
+	"io"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/abacusgo/abacus"
+	"github.com/abacusgo/abacus/histogram"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// fixture is a registry with one of everything and awkward values, on a
+// fixed clock and without meta metrics, so its output is the same every run.
+func fixture(t testing.TB) *abacus.Registry {
+	t.Helper()
+	clock := func() time.Time { return time.Unix(1700000000, 123456789) }
+	r := abacus.NewRegistry(abacus.WithoutMetaMetrics(), abacus.WithClock(clock))
+	c := abacus.Must(r.Counter(abacus.Opts{Name: "app_requests_total", Help: "Requests served.\nAll of them, \"really\" \\ all."}))
+	c.Add(1027)
+	cv := abacus.Must(r.CounterVec(abacus.Opts{Name: "app_hits_total", Help: "Hits by route.", ConstLabels: map[string]string{"app": "demo"}}, "route", "code"))
+	cv.With("/a", "200").Add(3)
+	cv.With("/b\"q\\\n", "500").Inc()
+	g := abacus.Must(r.Gauge(abacus.Opts{Name: "app_temperature_celsius", Help: "Temperature.", Unit: "celsius"}))
+	g.Set(-12.5)
+	gv := abacus.Must(r.GaugeVec(abacus.Opts{Name: "app_ratio", Help: "Ratios."}, "kind"))
+	gv.With("inf").Set(math.Inf(1))
+	gv.With("neginf").Set(math.Inf(-1))
+	gv.With("nan").Set(math.NaN())
+	gv.With("big").Set(1.5e300)
+	h := abacus.Must(r.Histogram(abacus.HistogramOpts{Opts: abacus.Opts{
+		Name: "app_latency_seconds", Help: "Latency.", Unit: "seconds"}}))
+	for _, v := range []float64{0.003, 0.004, 0.1, 0.25, 0.26, 1.5} {
+		h.Observe(v)
+	}
+	hv := abacus.Must(r.HistogramVec(abacus.HistogramOpts{
+		Opts:    abacus.Opts{Name: "app_size_bytes", Help: "Sizes.", Unit: "bytes"},
+		Options: []histogram.Option{histogram.WithScale(2)},
+		Buckets: []float64{100, 1000, 10000},
+	}, "dir"))
+	hv.With("in").Observe(512)
+	hv.With("in").Observe(2048)
+	hv.With("out").Observe(64)
+	if err := r.GaugeFunc(abacus.Opts{Name: "app_uptime_seconds", Help: "Uptime.", Unit: "seconds"}, func() float64 { return 42 }); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+func TestGoldenText(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteText(&b, fixture(t)); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "fixture.prom", b.Bytes())
+}
+
+func TestGoldenOpenMetrics(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteOpenMetrics(&b, fixture(t)); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "fixture.om", b.Bytes())
+	if !bytes.HasSuffix(b.Bytes(), []byte("\n# EOF\n")) {
+		t.Fatal("OpenMetrics output does not end in # EOF")
+	}
+}
+
+// The text output parses with the reference parser (UTF-8 validation), and
+// every value survives the round trip.
+func TestTextParsesWithExpfmt(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteText(&b, fixture(t)); err != nil {
+		t.Fatal(err)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(&b)
+	if err != nil {
+		t.Fatalf("expfmt: %v\n%s", err, b.String())
+	}
+	if got := fams["app_requests_total"].GetMetric()[0].GetCounter().GetValue(); got != 1027 {
+		t.Errorf("app_requests_total = %v", got)
+	}
+	hits := fams["app_hits_total"].GetMetric()
+	found := false
+	for _, m := range hits {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "route" && l.GetValue() == "/b\"q\\\n" {
+				found = true
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the escaped label value did not round-trip: %v", hits)
+	}
+	h := fams["app_latency_seconds"].GetMetric()[0].GetHistogram()
+	if h.GetSampleCount() != 6 || math.Abs(h.GetSampleSum()-2.117) > 1e-12 {
+		t.Errorf("histogram count %d sum %v", h.GetSampleCount(), h.GetSampleSum())
+	}
+	ratios := map[string]float64{}
+	for _, m := range fams["app_ratio"].GetMetric() {
+		ratios[m.GetLabel()[0].GetValue()] = m.GetGauge().GetValue()
+	}
+	if !math.IsInf(ratios["inf"], 1) || !math.IsInf(ratios["neginf"], -1) || !math.IsNaN(ratios["nan"]) || ratios["big"] != 1.5e300 {
+		t.Errorf("special values: %v", ratios)
+	}
+	if fams["app_hits_total"].GetHelp() != "Hits by route." {
+		t.Errorf("help %q", fams["app_hits_total"].GetHelp())
+	}
+	if got := fams["app_requests_total"].GetHelp(); got != "Requests served.\nAll of them, \"really\" \\ all." {
+		t.Errorf("escaped help did not round-trip: %q", got)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	var b bytes.Buffer
+	if err := WriteJSON(&b, fixture(t)); err != nil {
+		t.Fatal(err)
+	}
+	s := b.String()
+	for _, want := range []string{`"cmdline":`, `"memstats":`, `"app_requests_total":1027`,
+		`"app_hits_total":{"route=/a,code=200":3`, `"app_latency_seconds":{"count":6`, `"app_ratio":{"big":1.5e+300`} {
+		if !strings.Contains(strings.ReplaceAll(s, `"kind=`, `"`), want) {
+			t.Errorf("JSON lacks %s:\n%s", want, s)
+		}
+	}
+}
+
+func TestHandlerNegotiation(t *testing.T) {
+	srv := httptest.NewServer(Handler(fixture(t)))
+	defer srv.Close()
+	cases := []struct {
+		accept, wantType string
+		status           int
+	}{
+		{"", ContentTypeText, 200},
+		{"*/*", ContentTypeText, 200},
+		{"text/plain;version=0.0.4", ContentTypeText, 200},
+		{"application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5", ContentTypeOpenMetrics, 200},
+		{"application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1", ContentTypeOpenMetrics, 200},
+		{"application/openmetrics-text;version=1.0.0;q=0.2,text/plain;q=0.9", ContentTypeText, 200},
+		{"application/json", ContentTypeJSON, 200},
+		{"application/vnd.google.protobuf;proto=io.prometheus.client.MetricFamily;encoding=delimited", "", 406},
+		{"image/png", "", 406},
+		{"text/plain;version=9.9", "", 406},
+	}
+	for _, c := range cases {
+		req, _ := http.NewRequest("GET", srv.URL, nil)
+		req.Header.Set("Accept", c.accept)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("Accept %q: status %d; want %d (%s)", c.accept, resp.StatusCode, c.status, body)
+			continue
+		}
+		if c.status == 200 && resp.Header.Get("Content-Type") != c.wantType {
+			t.Errorf("Accept %q: Content-Type %q; want %q", c.accept, resp.Header.Get("Content-Type"), c.wantType)
+		}
+	}
+	resp, err := http.Post(srv.URL, "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("POST: status %d", resp.StatusCode)
+	}
+}
+
+func TestHandlerGzip(t *testing.T) {
+	srv := httptest.NewServer(Handler(fixture(t)))
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding %q", resp.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plain bytes.Buffer
+	_ = WriteText(&plain, fixture(t))
+	if !bytes.Equal(body, plain.Bytes()) {
+		t.Fatal("gzip body differs from the plain text output")
+	}
+	for _, h := range []string{"gzip;q=0", "identity", "br"} {
+		if acceptsGzip(h) {
+			t.Errorf("acceptsGzip(%q) = true", h)
+		}
+	}
+}
+
+// FuzzLabelValue: any valid UTF-8 label value is escaped so that the
+// reference parser reads back exactly that value.
+func FuzzLabelValue(f *testing.F) {
+	for _, s := range []string{"", "plain", `q"uote`, `back\slash`, "new\nline", "ünïcödé", `\n`, `\"`, "tab\there"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		r := abacus.NewRegistry(abacus.WithoutMetaMetrics())
+		cv := abacus.Must(r.CounterVec(abacus.Opts{Name: "x_total", Help: v}, "l"))
+		cv.With(v).Inc()
+		var b bytes.Buffer
+		if err := WriteText(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		p := expfmt.NewTextParser(model.UTF8Validation)
+		fams, err := p.TextToMetricFamilies(&b)
+		if err != nil {
+			t.Fatalf("value %q: %v\n%s", v, err, b.String())
+		}
+		ms := fams["x_total"].GetMetric()
+		if len(ms) != 1 {
+			t.Fatalf("value %q: %d series", v, len(ms))
+		}
+		got := ""
+		for _, l := range ms[0].GetLabel() {
+			if l.GetName() == "l" {
+				got = l.GetValue()
+			}
+		}
+		want := v
+		if !isValidUTF8(v) {
+			want = "" // invalid UTF-8 goes to the overflow series, which has no l label
+		}
+		if got != want {
+			t.Fatalf("label value %q came back as %q", v, got)
+		}
+	})
+}
+
+func isValidUTF8(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }

@@ -1,0 +1,203 @@
+package expo
+
+import (
+	"compress/gzip"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/abacusgo/abacus"
+)
+
+// An Encoder writes a registry in one format; WithEncoder adds one (package
+// expo/promproto provides the protobuf format).
+type Encoder struct {
+	ContentType string // the exact Content-Type of responses
+	MediaType   string // the media type matched against Accept, e.g. "application/vnd.google.protobuf"
+	// Params must all be present, with these values, in the Accept entry.
+	Params map[string]string
+	Write  func(io.Writer, *abacus.Registry) error
+}
+
+// A HandlerOption configures Handler.
+type HandlerOption func(*handler)
+
+// WithEncoder adds a format the handler can negotiate, preferred over the
+// built-in ones when the client rates them equally.
+func WithEncoder(e Encoder) HandlerOption {
+	return func(h *handler) { h.encoders = append([]Encoder{e}, h.encoders...) }
+}
+
+// WithLogger sets where the handler logs write errors (default
+// slog.Default()).
+func WithLogger(l *slog.Logger) HandlerOption {
+	return func(h *handler) { h.log = l }
+}
+
+type handler struct {
+	reg      *abacus.Registry
+	encoders []Encoder
+	log      *slog.Logger
+}
+
+// The built-in encoders, in the order preferred on a tie.
+func builtin() []Encoder {
+	return []Encoder{
+		{ContentType: ContentTypeOpenMetrics, MediaType: "application/openmetrics-text", Write: WriteOpenMetrics},
+		{ContentType: ContentTypeText, MediaType: "text/plain", Write: WriteText},
+		{ContentType: ContentTypeJSON, MediaType: "application/json", Write: WriteJSON},
+	}
+}
+
+// Handler serves the registry (abacus.Default() if r is nil) on GET and
+// HEAD, in the format the Accept header asks for: OpenMetrics, Prometheus
+// text (also for a missing Accept or */*), expvar JSON, and any format added
+// with WithEncoder. A client that accepts none gets 406 with the list of
+// formats. Responses are gzip-compressed when Accept-Encoding allows it.
+func Handler(r *abacus.Registry, opts ...HandlerOption) http.Handler {
+	h := &handler{reg: r, encoders: builtin(), log: slog.Default()}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.Method != http.MethodGet && req.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	reg := h.reg
+	if reg == nil {
+		reg = abacus.Default()
+	}
+	enc, ok := negotiate(req.Header.Get("Accept"), h.encoders)
+	if !ok {
+		var types []string
+		for _, e := range h.encoders {
+			types = append(types, e.ContentType)
+		}
+		http.Error(w, "none of the accepted formats is available; available: "+strings.Join(types, ", "), http.StatusNotAcceptable)
+		return
+	}
+	w.Header().Set("Content-Type", enc.ContentType)
+	w.Header().Add("Vary", "Accept, Accept-Encoding")
+	if req.Method == http.MethodHead {
+		return
+	}
+	var out io.Writer = w
+	if acceptsGzip(req.Header.Get("Accept-Encoding")) {
+		w.Header().Set("Content-Encoding", "gzip")
+		gz := gzipPool.Get().(*gzip.Writer)
+		gz.Reset(w)
+		defer func() {
+			if err := gz.Close(); err != nil {
+				h.log.Warn("abacus: writing metrics", "err", err)
+			}
+			gzipPool.Put(gz)
+		}()
+		out = gz
+	}
+	if err := enc.Write(out, reg); err != nil {
+		h.log.Warn("abacus: writing metrics", "format", enc.MediaType, "err", err)
+	}
+}
+
+var gzipPool = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+
+// negotiate picks the encoder the Accept header rates highest; on a tie,
+// the one listed first. An empty header accepts the text format.
+func negotiate(accept string, encoders []Encoder) (Encoder, bool) {
+	if strings.TrimSpace(accept) == "" {
+		accept = "text/plain"
+	}
+	best, bestQ := -1, 0.0
+	for _, part := range strings.Split(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if s, ok := params["q"]; ok {
+			if v, err := strconv.ParseFloat(s, 64); err == nil {
+				q = v
+			}
+		}
+		if q <= 0 {
+			continue
+		}
+		for i, e := range encoders {
+			if !matches(mt, params, e) {
+				continue
+			}
+			if q > bestQ || (q == bestQ && i < best) {
+				best, bestQ = i, q
+			}
+		}
+	}
+	if best < 0 {
+		return Encoder{}, false
+	}
+	return encoders[best], true
+}
+
+// matches reports whether an Accept entry selects e: the same media type
+// (or a wildcard, which selects the text format only) with e's parameters.
+func matches(mt string, params map[string]string, e Encoder) bool {
+	switch mt {
+	case "*/*", "text/*":
+		return e.MediaType == "text/plain"
+	case e.MediaType:
+	default:
+		return false
+	}
+	for k, v := range e.Params {
+		if params[k] != v {
+			return false
+		}
+	}
+	if v, ok := params["version"]; ok {
+		switch e.MediaType {
+		case "text/plain":
+			return v == "0.0.4"
+		case "application/openmetrics-text":
+			return v == "1.0.0" || v == "0.0.1"
+		}
+	}
+	return true
+}
+
+// acceptsGzip reports whether Accept-Encoding allows gzip.
+func acceptsGzip(header string) bool {
+	for _, part := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(name) != "gzip" {
+			continue
+		}
+		if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			v, err := strconv.ParseFloat(q, 64)
+			return err == nil && v > 0
+		}
+		return true
+	}
+	return false
+}
+
+// Formats lists the media types a handler with these options serves, in
+// order of preference.
+func Formats(opts ...HandlerOption) []string {
+	h := &handler{encoders: builtin()}
+	for _, o := range opts {
+		o(h)
+	}
+	out := make([]string, len(h.encoders))
+	for i, e := range h.encoders {
+		out[i] = e.ContentType
+	}
+	return out
+}
