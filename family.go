@@ -70,13 +70,15 @@ func (f *Family) shape() string {
 }
 
 // A Sample is one series as exposition sees it. Exactly one of Counter,
-// Gauge and Histogram is set, except for func metrics, which set Value.
+// Gauge, Histogram and Summary is set, except for counter and gauge func
+// metrics, which set Value.
 type Sample struct {
 	Labels    string // `{name="value",…}` with every label, escaped; "" if none
 	Created   int64  // unix nanoseconds when the series was created; 0 for func metrics
 	Counter   *Counter
 	Gauge     *Gauge
 	Histogram *Histogram
+	Summary   *Summary
 	Value     float64
 	key       string
 	n         int

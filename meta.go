@@ -21,7 +21,9 @@ func (m *meta) register(r *Registry) {
 	r.registerCollected(Opts{Name: "abacus_series", Help: "Series per metric family, the overflow series included."},
 		TypeGauge, []string{"family"}, func(yield func(values []string, v float64)) {
 			for _, f := range r.Families() {
-				yield([]string{f.name}, float64(f.Len()))
+				if _, meta := f.impl.(*collected); !meta { // counting itself would recurse
+					yield([]string{f.name}, float64(f.Len()))
+				}
 			}
 		})
 	r.registerCollected(Opts{Name: "abacus_series_dropped_total", Help: "Label sets sent to a family's overflow series, by reason."},

@@ -65,9 +65,12 @@ func checkOpts(o Opts, typ Type, labelNames []string) error {
 		}
 		base = strings.TrimSuffix(o.Name, "_total")
 	}
-	reserved := []string{"_bucket", "_count", "_sum", "_created", "_gcount", "_gsum", "_info"}
+	reserved := []string{"_bucket", "_count", "_sum", "_created", "_gcount", "_gsum"}
 	if typ != TypeCounter {
 		reserved = append(reserved, "_total")
+	}
+	if typ != TypeGauge { // a gauge may end in _info, as client_golang's go_info does
+		reserved = append(reserved, "_info")
 	}
 	for _, suffix := range reserved {
 		if strings.HasSuffix(base, suffix) {

@@ -68,10 +68,16 @@ func NewRegistry(opts ...Option) *Registry {
 
 var defaultRegistry atomic.Pointer[Registry]
 
-func init() { defaultRegistry.Store(NewRegistry()) }
+func init() {
+	r := NewRegistry()
+	_ = r.RegisterGoMetrics()
+	_ = r.RegisterProcessMetrics() // fails only where /proc is missing
+	defaultRegistry.Store(r)
+}
 
-// Default returns the process-wide default registry, which package-level
-// conveniences and expo.Handler(nil) use. SetDefault replaces it.
+// Default returns the process-wide default registry, which
+// expo.Handler(nil) serves. Like client_golang's default registry it holds
+// the Go runtime and process metrics. SetDefault replaces it.
 func Default() *Registry { return defaultRegistry.Load() }
 
 // SetDefault makes r the default registry and returns the previous one.

@@ -273,3 +273,62 @@ func FuzzLabelValue(f *testing.F) {
 }
 
 func isValidUTF8(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+// The Go runtime and process metrics parse, under client_golang's names and
+// types.
+func TestRuntimeAndProcessMetrics(t *testing.T) {
+	r := abacus.NewRegistry()
+	if err := r.RegisterGoMetrics(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.RegisterProcessMetrics(); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := WriteText(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	want := map[string]string{
+		"go_goroutines": "GAUGE", "go_threads": "GAUGE", "go_info": "GAUGE", "go_gc_duration_seconds": "SUMMARY",
+		"go_memstats_alloc_bytes_total": "COUNTER", "go_memstats_heap_inuse_bytes": "GAUGE", "go_sched_gomaxprocs_threads": "GAUGE",
+		"process_cpu_seconds_total": "COUNTER", "process_resident_memory_bytes": "GAUGE", "process_start_time_seconds": "GAUGE",
+		"process_open_fds": "GAUGE", "process_max_fds": "GAUGE",
+	}
+	for name, typ := range want {
+		f, ok := fams[name]
+		if !ok {
+			t.Errorf("%s missing", name)
+			continue
+		}
+		if f.GetType().String() != typ {
+			t.Errorf("%s is a %s; want %s", name, f.GetType(), typ)
+		}
+	}
+	if v := fams["go_goroutines"].GetMetric()[0].GetGauge().GetValue(); v < 1 {
+		t.Errorf("go_goroutines = %v", v)
+	}
+	if v := fams["process_resident_memory_bytes"].GetMetric()[0].GetGauge().GetValue(); v < 1<<20 {
+		t.Errorf("process_resident_memory_bytes = %v", v)
+	}
+	if v := fams["process_start_time_seconds"].GetMetric()[0].GetGauge().GetValue(); v < 1.6e9 || v > float64(time.Now().Unix()) {
+		t.Errorf("process_start_time_seconds = %v", v)
+	}
+	if fams["go_info"].GetMetric()[0].GetLabel()[0].GetValue() == "" {
+		t.Error("go_info has no version")
+	}
+	if got := len(fams["go_gc_duration_seconds"].GetMetric()[0].GetSummary().GetQuantile()); got != 5 {
+		t.Errorf("go_gc_duration_seconds has %d quantiles", got)
+	}
+	var om bytes.Buffer
+	if err := WriteOpenMetrics(&om, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(om.String(), `go_gc_duration_seconds{quantile="0.0"}`) {
+		t.Error("OpenMetrics quantile label not canonical")
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/abacusgo/abacus"
@@ -39,7 +40,13 @@ func Vars(r *abacus.Registry) map[string]any {
 		var single any
 		f.Each(func(s abacus.Sample) {
 			var v any
-			if s.Histogram != nil {
+			if s.Summary != nil {
+				q := map[string]float64{"count": float64(s.Summary.Count), "sum": s.Summary.Sum}
+				for _, x := range s.Summary.Quantiles {
+					q[strconv.FormatFloat(x.Q, 'g', -1, 64)] = nanToZero(x.Value)
+				}
+				v = q
+			} else if s.Histogram != nil {
 				snap := s.Histogram.Snapshot()
 				v = map[string]float64{
 					"count": float64(snap.Count()), "sum": snap.Sum(), "min": nanToZero(snap.Min()), "max": nanToZero(snap.Max()),

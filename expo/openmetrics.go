@@ -44,6 +44,8 @@ func appendOpenMetricsFamily(b []byte, f *abacus.Family) []byte {
 		switch {
 		case s.Histogram != nil:
 			b = appendClassic(b, family, s, true)
+		case s.Summary != nil:
+			b = appendSummary(b, family, s, true)
 		case f.Type() == abacus.TypeCounter:
 			b = append(b, family...)
 			b = append(b, "_total"...)

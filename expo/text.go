@@ -74,6 +74,8 @@ func appendTextFamily(b []byte, f *abacus.Family) []byte {
 		switch {
 		case s.Histogram != nil:
 			b = appendClassic(b, name, s, false)
+		case s.Summary != nil:
+			b = appendSummary(b, name, s, false)
 		default:
 			b = append(b, name...)
 			b = append(b, s.Labels...)
@@ -137,4 +139,32 @@ func appendClassic(b []byte, name string, s abacus.Sample, om bool) []byte {
 		b = appendCreated(b, name, s)
 	}
 	return b
+}
+
+// appendSummary appends a summary's quantiles, _sum and _count.
+func appendSummary(b []byte, name string, s abacus.Sample, om bool) []byte {
+	var num [32]byte
+	for _, q := range s.Summary.Quantiles {
+		b = append(b, name...)
+		qs := appendFloat(num[:0], q.Q)
+		if om {
+			qs = appendOMFloat(num[:0], q.Q)
+		}
+		b = appendLabelsWith(b, s.Labels, "quantile", qs)
+		b = append(b, ' ')
+		b = appendFloat(b, q.Value)
+		b = append(b, '\n')
+	}
+	b = append(b, name...)
+	b = append(b, "_sum"...)
+	b = append(b, s.Labels...)
+	b = append(b, ' ')
+	b = appendFloat(b, s.Summary.Sum)
+	b = append(b, '\n')
+	b = append(b, name...)
+	b = append(b, "_count"...)
+	b = append(b, s.Labels...)
+	b = append(b, ' ')
+	b = strconv.AppendUint(b, s.Summary.Count, 10)
+	return append(b, '\n')
 }

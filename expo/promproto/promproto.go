@@ -91,6 +91,11 @@ func family(f *abacus.Family) *dto.MetricFamily {
 		switch {
 		case s.Histogram != nil:
 			m.Histogram = histogramOf(s)
+		case s.Summary != nil:
+			m.Summary = &dto.Summary{SampleCount: proto.Uint64(s.Summary.Count), SampleSum: proto.Float64(s.Summary.Sum)}
+			for _, q := range s.Summary.Quantiles {
+				m.Summary.Quantile = append(m.Summary.Quantile, &dto.Quantile{Quantile: proto.Float64(q.Q), Value: proto.Float64(q.Value)})
+			}
 		case f.Type() == abacus.TypeCounter:
 			m.Counter = &dto.Counter{Value: proto.Float64(value(s))}
 			if s.Created != 0 {
