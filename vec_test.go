@@ -1,0 +1,181 @@
+package abacus
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func samples(f *Family) map[string]float64 {
+	out := map[string]float64{}
+	f.Each(func(s Sample) {
+		switch {
+		case s.Counter != nil:
+			out[s.Labels] = s.Counter.Value()
+		case s.Gauge != nil:
+			out[s.Labels] = s.Gauge.Value()
+		case s.Histogram != nil:
+			out[s.Labels] = float64(s.Histogram.Snapshot().Count())
+		default:
+			out[s.Labels] = s.Value
+		}
+	})
+	return out
+}
+
+// Beyond the limit, new label sets share the overflow series and the
+// dropped counter rises; existing series keep working.
+func TestCardinalityLimit(t *testing.T) {
+	r := NewRegistry()
+	cv := Must(r.CounterVec(Opts{Name: "req_total", Limit: 3, ConstLabels: map[string]string{"svc": "x"}}, "user"))
+	for _, u := range []string{"a", "b", "c", "d", "e", "a", "e"} {
+		cv.With(u).Inc()
+	}
+	got := samples(cv.Family())
+	want := map[string]float64{
+		`{svc="x",user="a"}`:                2,
+		`{svc="x",user="b"}`:                1,
+		`{svc="x",user="c"}`:                1,
+		`{svc="x",abacus_overflow="true"}`: 3, // d, e, e
+	}
+	if len(got) != len(want) {
+		t.Fatalf("series %v; want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("%s = %v; want %v (all: %v)", k, got[k], v, got)
+		}
+	}
+	if limit, invalid := cv.Family().Dropped(); limit != 3 || invalid != 0 {
+		t.Fatalf("Dropped() = %d, %d; want 3, 0", limit, invalid)
+	}
+	dropped := samples(r.Family("abacus_series_dropped_total"))
+	if dropped[`{family="req_total",reason="limit"}`] != 3 {
+		t.Fatalf("abacus_series_dropped_total: %v", dropped)
+	}
+	if samples(r.Family("abacus_series"))[`{family="req_total"}`] != 4 {
+		t.Fatalf("abacus_series: %v", samples(r.Family("abacus_series")))
+	}
+}
+
+func TestInvalidLabelValues(t *testing.T) {
+	r := NewRegistry()
+	cv := Must(r.CounterVec(Opts{Name: "req_total"}, "a", "b"))
+	cv.With("only-one").Inc()
+	cv.With("x", "y", "z").Inc()
+	cv.With("ok", "\xff\xfe").Inc()
+	got := samples(cv.Family())
+	if got[`{abacus_overflow="true"}`] != 3 || len(got) != 1 {
+		t.Fatalf("series %v", got)
+	}
+	if _, invalid := cv.Family().Dropped(); invalid != 3 {
+		t.Fatalf("invalid = %d; want 3", invalid)
+	}
+}
+
+func TestDeleteAndReset(t *testing.T) {
+	r := NewRegistry()
+	gv := Must(r.GaugeVec(Opts{Name: "temp"}, "room"))
+	gv.With("a").Set(1)
+	gv.With("b").Set(2)
+	if !gv.Delete("a") || gv.Delete("a") || gv.Delete("zzz") {
+		t.Fatal("Delete reports wrongly")
+	}
+	if got := samples(gv.Family()); len(got) != 1 || got[`{room="b"}`] != 2 {
+		t.Fatalf("after Delete: %v", got)
+	}
+	gv.With("a").Set(3) // a new series
+	if got := samples(gv.Family()); got[`{room="a"}`] != 3 {
+		t.Fatalf("re-created series: %v", got)
+	}
+	gv.Reset()
+	if n := gv.Family().Len(); n != 0 {
+		t.Fatalf("%d series after Reset", n)
+	}
+}
+
+// Series idle for longer than the TTL are removed by Sweep; busy ones stay.
+func TestTTL(t *testing.T) {
+	now := time.Unix(1000, 0)
+	r := NewRegistry(WithClock(func() time.Time { return now }))
+	cv := Must(r.CounterVec(Opts{Name: "req_total", TTL: time.Minute}, "user"))
+	hv := Must(r.HistogramVec(HistogramOpts{Opts: Opts{Name: "lat_seconds", TTL: time.Minute}}, "user"))
+	cv.With("busy").Inc()
+	cv.With("idle").Inc()
+	hv.With("idle").Observe(1)
+	r.Sweep() // first sight
+	for range 3 {
+		now = now.Add(30 * time.Second)
+		cv.With("busy").Inc()
+		r.Sweep()
+	}
+	if got := samples(cv.Family()); len(got) != 1 || got[`{user="busy"}`] != 4 {
+		t.Fatalf("after 90 s: %v", got)
+	}
+	if hv.Family().Len() != 0 {
+		t.Fatal("the idle histogram survived")
+	}
+	cv.With("idle").Inc() // comes back as a new series
+	if got := samples(cv.Family()); got[`{user="idle"}`] != 1 {
+		t.Fatalf("returning series: %v", got)
+	}
+}
+
+// A lookup of an existing series allocates nothing, and neither does
+// recording on the handle.
+func TestLookupAllocatesNothing(t *testing.T) {
+	r := NewRegistry()
+	cv := Must(r.CounterVec(Opts{Name: "req_total"}, "method", "code"))
+	hv := Must(r.HistogramVec(HistogramOpts{Opts: Opts{Name: "lat_seconds"}}, "route"))
+	cv.With("GET", "200").Inc()
+	hv.With("/x").Observe(0.1)
+	method, code := "GET", "200"
+	if n := testing.AllocsPerRun(1000, func() {
+		cv.With(method, code).Inc()
+		hv.With("/x").Observe(0.1)
+	}); n != 0 {
+		t.Fatalf("%v allocations per lookup and record", n)
+	}
+}
+
+func TestExemplarValidation(t *testing.T) {
+	r := NewRegistry()
+	c := Must(r.Counter(Opts{Name: "req_total"}))
+	if err := c.AddWithExemplar(1, map[string]string{"trace_id": strings.Repeat("x", 121)}); err == nil {
+		t.Error("an exemplar over 128 characters was accepted")
+	}
+	if err := c.AddWithExemplar(1, map[string]string{"bad-name": "x"}); err == nil {
+		t.Error("an exemplar with a bad label name was accepted")
+	}
+	if err := c.AddWithExemplar(1, map[string]string{"trace_id": "abc"}); err != nil {
+		t.Fatal(err)
+	}
+	if c.Value() != 3 {
+		t.Fatalf("Value() = %v; adds with bad exemplars must still count", c.Value())
+	}
+	if e := c.Exemplar(); e == nil || e.Labels != `{trace_id="abc"}` || e.Value != 1 {
+		t.Fatalf("Exemplar() = %+v", e)
+	}
+	if err := c.AddFloat(-1); err == nil {
+		t.Error("AddFloat(-1) accepted")
+	}
+	if err := c.AddFloat(0.5); err != nil || c.Value() != 3.5 {
+		t.Fatalf("AddFloat(0.5): %v, value %v", err, c.Value())
+	}
+}
+
+func TestUnregisterAndDefault(t *testing.T) {
+	r := NewRegistry()
+	Must(r.Counter(Opts{Name: "a_total"}))
+	if !r.Unregister("a_total") || r.Unregister("a_total") || r.Family("a_total") != nil {
+		t.Fatal("Unregister")
+	}
+	old := SetDefault(r)
+	defer SetDefault(old)
+	if Default() != r {
+		t.Fatal("SetDefault")
+	}
+	if old.Family("go_goroutines") == nil {
+		t.Fatal("the default registry lacks the Go metrics")
+	}
+}
