@@ -33,9 +33,9 @@ func TestCardinalityLimit(t *testing.T) {
 	}
 	got := samples(cv.Family())
 	want := map[string]float64{
-		`{svc="x",user="a"}`:                2,
-		`{svc="x",user="b"}`:                1,
-		`{svc="x",user="c"}`:                1,
+		`{svc="x",user="a"}`:               2,
+		`{svc="x",user="b"}`:               1,
+		`{svc="x",user="c"}`:               1,
 		`{svc="x",abacus_overflow="true"}`: 3, // d, e, e
 	}
 	if len(got) != len(want) {
