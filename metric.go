@@ -1,5 +1,7 @@
 package abacus
 
+import "strings"
+
 // newFamily validates o and builds a family of the given type and labels,
 // not yet registered.
 func (r *Registry) newFamily(o Opts, typ Type, labelNames []string) (*Family, error) {
@@ -8,7 +10,7 @@ func (r *Registry) newFamily(o Opts, typ Type, labelNames []string) (*Family, er
 	}
 	f := &Family{
 		name:        o.Name,
-		help:        o.Help,
+		help:        strings.TrimSpace(o.Help), // the text format cannot carry surrounding spaces
 		unit:        o.Unit,
 		typ:         typ,
 		labelNames:  append([]string(nil), labelNames...),

@@ -133,7 +133,7 @@ func (r *Registry) Unregister(name string) bool {
 // Opts names and describes a metric family.
 type Opts struct {
 	Name        string            // required; counters must end in _total
-	Help        string            // one line of documentation
+	Help        string            // documentation; surrounding white space is trimmed
 	Unit        string            // OpenMetrics unit, e.g. "seconds"; the name must end in _<unit> (before _total)
 	ConstLabels map[string]string // labels every series of the family carries
 	Limit       int               // cardinality limit; 0 means the registry's

@@ -241,7 +241,11 @@ func FuzzLabelValue(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, v string) {
 		r := abacus.NewRegistry(abacus.WithoutMetaMetrics())
-		cv := abacus.Must(r.CounterVec(abacus.Opts{Name: "x_total", Help: v}, "l"))
+		help := v
+		if !isValidUTF8(v) {
+			help = "" // help must be UTF-8: registration would (rightly) refuse it
+		}
+		cv := abacus.Must(r.CounterVec(abacus.Opts{Name: "x_total", Help: help}, "l"))
 		cv.With(v).Inc()
 		var b bytes.Buffer
 		if err := WriteText(&b, r); err != nil {
@@ -255,6 +259,9 @@ func FuzzLabelValue(f *testing.F) {
 		ms := fams["x_total"].GetMetric()
 		if len(ms) != 1 {
 			t.Fatalf("value %q: %d series", v, len(ms))
+		}
+		if help = strings.TrimSpace(help); fams["x_total"].GetHelp() != help {
+			t.Fatalf("help %q came back as %q", help, fams["x_total"].GetHelp())
 		}
 		got := ""
 		for _, l := range ms[0].GetLabel() {
