@@ -115,23 +115,23 @@ func newVec[M any](f *Family, init func(*M)) *vec[M] {
 // with returns the metric of the series with the given label values,
 // creating it if there is none. It allocates nothing when the series exists.
 func (v *vec[M]) with(values []string) *M {
-	h := hashValues(values)
-	if s := v.table.Load().find(h, values); s != nil {
+	p := makeProbe(values)
+	if s := v.table.Load().find(p, values); s != nil {
 		return &s.m
 	}
-	return v.create(h, values)
+	return v.create(p, values)
 }
 
 // create adds a series, or returns the overflow series when the values are
 // invalid or the family is at its limit.
-func (v *vec[M]) create(h uint64, values []string) *M {
+func (v *vec[M]) create(p probe, values []string) *M {
 	if len(values) != len(v.fam.labelNames) || !allUTF8(values) {
 		v.invalid.Inc()
 		return v.overflowSeries()
 	}
 	v.mu.Lock()
 	t := v.table.Load()
-	if s := t.find(h, values); s != nil {
+	if s := t.find(p, values); s != nil {
 		v.mu.Unlock()
 		return &s.m
 	}
@@ -140,10 +140,10 @@ func (v *vec[M]) create(h uint64, values []string) *M {
 		v.limitHit.Inc()
 		return v.overflowSeries()
 	}
-	s := &series[M]{key: joinKey(values), hash: h, created: v.fam.reg.now().UnixNano()}
+	s := &series[M]{key: joinKey(values), created: v.fam.reg.now().UnixNano()}
 	s.labels = v.fam.render(values)
 	v.init(&s.m)
-	v.table.Store(t.insert(s))
+	v.table.Store(t.insert(p, s))
 	v.sorted.Store(nil)
 	v.mu.Unlock()
 	return &s.m
@@ -172,15 +172,15 @@ func (v *vec[M]) overflowSeries() *M {
 
 // remove deletes the series with the given values.
 func (v *vec[M]) remove(values []string) bool {
-	h := hashValues(values)
+	p := makeProbe(values)
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	t := v.table.Load()
-	s := t.find(h, values)
+	s := t.find(p, values)
 	if s == nil {
 		return false
 	}
-	t.remove(s)
+	t.remove(p, s)
 	v.sorted.Store(nil)
 	return true
 }
@@ -312,8 +312,9 @@ func (v *vec[M]) sweep(now time.Time, ttl time.Duration) {
 			}
 		}
 	}
+	n := len(v.fam.labelNames)
 	for _, s := range stale {
-		t.remove(s)
+		t.remove(makeProbe(splitKey(s.key, n)), s)
 	}
 	if len(stale) > 0 {
 		v.sorted.Store(nil)

@@ -1,6 +1,8 @@
 package abacus
 
 import (
+	"encoding/binary"
+	"hash/maphash"
 	"sync/atomic"
 	"unsafe"
 )
@@ -13,8 +15,7 @@ import (
 type series[M any] struct {
 	key     string // label values, each followed by 0xff
 	labels  string // `{name="value",…}` with const labels, escaped; "" if none
-	hash    uint64
-	created int64 // unix nanoseconds
+	created int64  // unix nanoseconds
 	idle    idleState
 	m       M
 }
@@ -33,8 +34,10 @@ type table[M any] struct {
 
 // link is one element of a chain. Links are immutable once published; a
 // chain changes by a new head being stored, or, to delete, by the chain
-// before the deleted series being copied.
+// before the deleted series being copied. The link repeats its series' hash
+// so that a search passes over other series without loading them.
 type link[M any] struct {
+	probe
 	s    *series[M]
 	next *link[M]
 }
@@ -43,72 +46,140 @@ func newTable[M any](size int) *table[M] {
 	return &table[M]{buckets: make([]atomic.Pointer[link[M]], size), mask: uint64(size - 1)}
 }
 
-// find returns the series with the given hash and label values, or nil.
-func (t *table[M]) find(h uint64, values []string) *series[M] {
-	for l := t.buckets[h&t.mask].Load(); l != nil; l = l.next {
-		if l.s.hash == h && keyMatches(l.s.key, values) {
+// find returns the series with the given label values (whose probe is p),
+// or nil.
+func (t *table[M]) find(p probe, values []string) *series[M] {
+	for l := t.buckets[p.hash&t.mask].Load(); l != nil; l = l.next {
+		if l.probe == p && (p.n <= shortKey || keyMatches(l.s.key, values)) {
 			return l.s
 		}
 	}
 	return nil
 }
 
-// insert adds s; the caller holds the writers' lock and has checked that no
-// series with its values exists. It returns the table to use from now on,
-// which is a larger one when this one was full.
-func (t *table[M]) insert(s *series[M]) *table[M] {
+// insert adds s, whose probe is p; the caller holds the writers' lock and
+// has checked that no series with its values exists. It returns the table to
+// use from now on, which is a larger one when this one was full. (The probe
+// lives only in the links, which is where lookups read it.)
+func (t *table[M]) insert(p probe, s *series[M]) *table[M] {
 	if t.n >= len(t.buckets) { // load factor 1: grow
 		next := newTable[M](2 * len(t.buckets))
 		for i := range t.buckets {
 			for l := t.buckets[i].Load(); l != nil; l = l.next {
-				next.push(l.s)
+				next.push(l.probe, l.s)
 			}
 		}
 		t = next
 	}
-	t.push(s)
+	t.push(p, s)
 	return t
 }
 
-func (t *table[M]) push(s *series[M]) {
-	b := &t.buckets[s.hash&t.mask]
-	b.Store(&link[M]{s: s, next: b.Load()})
+func (t *table[M]) push(p probe, s *series[M]) {
+	b := &t.buckets[p.hash&t.mask]
+	b.Store(&link[M]{probe: p, s: s, next: b.Load()})
 	t.n++
 }
 
-// remove deletes s, if present, by rebuilding the part of its chain before
-// it; the caller holds the writers' lock.
-func (t *table[M]) remove(s *series[M]) bool {
-	b := &t.buckets[s.hash&t.mask]
-	var before []*series[M]
+// remove deletes s, whose probe is p, if present, by rebuilding the part of
+// its chain before it; the caller holds the writers' lock.
+func (t *table[M]) remove(p probe, s *series[M]) bool {
+	b := &t.buckets[p.hash&t.mask]
+	var before []*link[M]
 	for l := b.Load(); l != nil; l = l.next {
 		if l.s == s {
 			rest := l.next
 			for i := len(before) - 1; i >= 0; i-- {
-				rest = &link[M]{s: before[i], next: rest}
+				rest = &link[M]{probe: before[i].probe, s: before[i].s, next: rest}
 			}
 			b.Store(rest)
 			t.n--
 			return true
 		}
-		before = append(before, l.s)
+		before = append(before, l)
 	}
 	return false
 }
 
-// hashValues is FNV-1a over the label values, each followed by 0xff (a byte
-// that never occurs in UTF-8), so ("a","bc") and ("ab","c") differ.
-func hashValues(values []string) uint64 {
-	h := uint64(14695981039346656037)
+// hashSeed is a random per-process seed, so that label values an attacker
+// chooses cannot be made to collide in one chain.
+var hashSeed = maphash.Comparable(maphash.MakeSeed(), 0)
+
+const (
+	mix1 = 0x9e3779b97f4a7c15
+	mix2 = 0xbf58476d1ce4e5b9
+)
+
+// A probe is what a lookup compares before anything else: a hash of the
+// label values and, when their joined key (each value followed by 0xff) fits
+// in 16 bytes, the key itself packed into two words, so that a match needs
+// no pointer chased and no byte compared one at a time. n is the joined
+// length, or more than shortKey for a long key, whose w0 and w1 are zero and
+// whose match is confirmed against the series' key.
+type probe struct {
+	hash   uint64
+	w0, w1 uint64
+	n      int
+}
+
+// shortKey is the longest joined key a probe holds in full.
+const shortKey = 16
+
+// makeProbe computes the probe of the label values: for a short key, packing
+// the values into two words and hashing those; for a long one, hashing the
+// values eight bytes at a time.
+func makeProbe(values []string) probe {
+	var p probe
 	for _, v := range values {
-		for i := 0; i < len(v); i++ {
-			h ^= uint64(v[i])
-			h *= 1099511628211
+		n := len(v)
+		if n > 7 || p.n+n+1 > shortKey {
+			return longProbe(values)
 		}
-		h ^= 0xff
-		h *= 1099511628211
+		token := loadShort(unsafe.Slice(unsafe.StringData(v), n)) | 0xff<<(8*n)
+		if p.n < 8 {
+			p.w0 |= token << (8 * p.n)
+			p.w1 |= token >> (8 * (8 - p.n)) // a shift of 64 gives 0
+		} else {
+			p.w1 |= token << (8 * (p.n - 8))
+		}
+		p.n += n + 1
 	}
-	return h
+	h := (hashSeed ^ p.w0) * mix1
+	h = (h ^ p.w1 ^ uint64(p.n)) * mix2
+	p.hash = h ^ h>>31
+	return p
+}
+
+// longProbe hashes label values whose joined key is longer than shortKey,
+// each value's length mixed in, so ("a","bc") and ("ab","c") differ.
+func longProbe(values []string) probe {
+	h := hashSeed
+	for _, v := range values {
+		b := unsafe.Slice(unsafe.StringData(v), len(v))
+		h = (h ^ uint64(len(b))) * mix1
+		for len(b) >= 8 {
+			h = (h ^ binary.LittleEndian.Uint64(b)) * mix2
+			h ^= h >> 31
+			b = b[8:]
+		}
+		if len(b) > 0 {
+			h = (h ^ loadShort(b)) * mix2
+			h ^= h >> 31
+		}
+	}
+	return probe{hash: h ^ h>>29, n: shortKey + 1}
+}
+
+// loadShort returns up to 7 bytes as a little-endian word with overlapping
+// loads: two 4-byte loads for 4…7 bytes, three byte loads for 1…3.
+func loadShort(b []byte) uint64 {
+	switch n := len(b); {
+	case n >= 4:
+		return uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[n-4:]))<<(8*(n-4))
+	case n > 0:
+		return uint64(b[0]) | uint64(b[n/2])<<(8*(n/2)) | uint64(b[n-1])<<(8*(n-1))
+	}
+	return 0
 }
 
 // joinKey returns the label values joined into a series key.
@@ -129,10 +200,14 @@ func joinKey(values []string) string {
 // allocating.
 func keyMatches(key string, values []string) bool {
 	for _, v := range values {
-		if len(key) < len(v)+1 || key[:len(v)] != v || key[len(v)] != 0xff {
+		n := len(v)
+		if len(key) <= n || key[n] != 0xff {
 			return false
 		}
-		key = key[len(v)+1:]
+		if key[:n] != v {
+			return false
+		}
+		key = key[n+1:]
 	}
 	return key == ""
 }
