@@ -76,49 +76,34 @@ func (h *Histogram) Snapshot() *histogram.Snapshot { return h.h.Snapshot() }
 // Exemplar returns the newest exemplar with lo < value ≤ hi, or nil.
 func (h *Histogram) Exemplar(lo, hi float64) *Exemplar { return h.ex.newest(lo, hi) }
 
-// Classic returns the cumulative buckets the text formats expose, the last
-// one +Inf: with the family's Buckets, exact counts kept at those bounds as
-// client_golang keeps them; without, the exponential buckets of s read at
-// every power of two from just below its smallest positive observation to
-// just above its largest (powers of two are bucket boundaries at every
-// scale, so these counts are exact too).
-func (h *Histogram) Classic(s *histogram.Snapshot) []histogram.ClassicBucket {
+// Classic appends to dst the cumulative buckets the text formats expose,
+// the last one +Inf, and returns them with the sum of the observations. With
+// the family's Buckets they are the exact counts kept at those bounds, as
+// client_golang keeps them; without, the exponential buckets read at every
+// power of two from the first to the last that bounds an observation (powers
+// of two are bucket boundaries at every scale, so these counts are exact
+// too). It takes no snapshot and allocates nothing when dst has room.
+func (h *Histogram) Classic(dst []histogram.ClassicBucket) ([]histogram.ClassicBucket, float64) {
 	if h.classic != nil {
-		out := make([]histogram.ClassicBucket, len(h.classic))
 		var cum uint64
 		for i := range h.classic {
 			cum += h.classic[i].Load()
-			out[i].Count = cum
-			out[i].UpperBound = math.Inf(1)
+			upper := math.Inf(1)
 			if i < len(h.bounds) {
-				out[i].UpperBound = h.bounds[i]
+				upper = h.bounds[i]
 			}
+			dst = append(dst, histogram.ClassicBucket{UpperBound: upper, Count: cum})
 		}
-		return out
+		return dst, h.h.Sum()
 	}
-	cb, err := s.Classic(powersOfTwo(s))
-	if err != nil { // cannot happen: the bounds are at or above the threshold
-		return []histogram.ClassicBucket{{UpperBound: math.Inf(1), Count: s.Count()}}
+	var oct [histogram.Octaves]uint64
+	first, n, below, sum := h.h.PowersOfTwo(&oct)
+	total := below
+	for i := range n {
+		dst = append(dst, histogram.ClassicBucket{UpperBound: math.Ldexp(1, first+i), Count: oct[i]})
+		total = oct[i]
 	}
-	return cb
-}
-
-// powersOfTwo returns the powers of two spanning s's positive observations.
-func powersOfTwo(s *histogram.Snapshot) []float64 {
-	if s.Count() == 0 || !(s.Max() > 0) {
-		return nil
-	}
-	lo := math.Max(s.ZeroThreshold(), s.Min())
-	if lo <= 0 || lo > s.Max() {
-		lo = s.Max()
-	}
-	e0 := int(math.Floor(math.Log2(lo)))
-	e1 := int(math.Ceil(math.Log2(s.Max())))
-	out := make([]float64, 0, e1-e0+1)
-	for e := e0; e <= e1; e++ {
-		out = append(out, math.Ldexp(1, e))
-	}
-	return out
+	return append(dst, histogram.ClassicBucket{UpperBound: math.Inf(1), Count: total}), sum
 }
 
 func (h *Histogram) activity() uint64 {

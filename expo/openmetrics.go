@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/abacusgo/abacus"
+	"github.com/abacusgo/abacus/histogram"
 )
 
 // WriteOpenMetrics writes the registry in the OpenMetrics 1.0 text format:
@@ -40,10 +41,11 @@ func appendOpenMetricsFamily(b []byte, f *abacus.Family) []byte {
 		b = appendHelp(b, f.Help(), true)
 		b = append(b, '\n')
 	}
+	var scratch []histogram.ClassicBucket
 	f.Each(func(s abacus.Sample) {
 		switch {
 		case s.Histogram != nil:
-			b = appendClassic(b, family, s, true)
+			b = appendClassic(b, family, s, true, &scratch)
 		case s.Summary != nil:
 			b = appendSummary(b, family, s, true)
 		case f.Type() == abacus.TypeCounter:

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/abacusgo/abacus"
+	"github.com/abacusgo/abacus/histogram"
 )
 
 // Content types of the formats.
@@ -70,10 +71,11 @@ func appendTextFamily(b []byte, f *abacus.Family) []byte {
 	b = append(b, ' ')
 	b = append(b, f.Type().String()...)
 	b = append(b, '\n')
+	var scratch []histogram.ClassicBucket
 	f.Each(func(s abacus.Sample) {
 		switch {
 		case s.Histogram != nil:
-			b = appendClassic(b, name, s, false)
+			b = appendClassic(b, name, s, false, &scratch)
 		case s.Summary != nil:
 			b = appendSummary(b, name, s, false)
 		default:
@@ -99,20 +101,18 @@ func value(s abacus.Sample) float64 {
 }
 
 // appendClassic appends a histogram series as classic cumulative buckets,
-// _sum and _count (and, for OpenMetrics, exemplars and _created).
-func appendClassic(b []byte, name string, s abacus.Sample, om bool) []byte {
-	snap := s.Histogram.Snapshot()
-	cb := s.Histogram.Classic(snap)
+// _sum and _count (and, for OpenMetrics, exemplars and _created). It takes
+// no snapshot: the buckets come from Histogram.Classic, into a scratch slice
+// reused across series.
+func appendClassic(b []byte, name string, s abacus.Sample, om bool, scratch *[]histogram.ClassicBucket) []byte {
+	cb, sum := s.Histogram.Classic((*scratch)[:0])
+	*scratch = cb
 	var num [32]byte
 	lo := math.Inf(-1)
 	for _, c := range cb {
 		b = append(b, name...)
 		b = append(b, "_bucket"...)
-		le := appendFloat(num[:0], c.UpperBound)
-		if om {
-			le = appendOMFloat(num[:0], c.UpperBound)
-		}
-		b = appendLabelsWith(b, s.Labels, "le", le)
+		b = appendLabelsWith(b, s.Labels, "le", leValue(num[:0], c.UpperBound, om))
 		b = append(b, ' ')
 		b = strconv.AppendUint(b, c.Count, 10)
 		if om {
@@ -127,18 +127,46 @@ func appendClassic(b []byte, name string, s abacus.Sample, om bool) []byte {
 	b = append(b, "_sum"...)
 	b = append(b, s.Labels...)
 	b = append(b, ' ')
-	b = appendFloat(b, snap.Sum())
+	b = appendFloat(b, sum)
 	b = append(b, '\n')
 	b = append(b, name...)
 	b = append(b, "_count"...)
 	b = append(b, s.Labels...)
 	b = append(b, ' ')
-	b = strconv.AppendUint(b, cb[len(cb)-1].Count, 10) // the +Inf bucket, whichever buckets these are
+	b = strconv.AppendUint(b, cb[len(cb)-1].Count, 10) // the +Inf bucket
 	b = append(b, '\n')
 	if om && s.Created != 0 {
 		b = appendCreated(b, name, s)
 	}
 	return b
+}
+
+// powersOfTwo caches the le values of powers of two, in both forms: most
+// classic buckets are powers of two.
+var powersOfTwo = func() (t [2][histogram.Octaves][]byte) {
+	for i := range histogram.Octaves {
+		v := math.Ldexp(1, i-histogram.Octaves/2)
+		t[0][i] = appendFloat(nil, v)
+		t[1][i] = appendOMFloat(nil, v)
+	}
+	return t
+}()
+
+// leValue returns an le label value, from the cache for powers of two.
+func leValue(num []byte, v float64, om bool) []byte {
+	form := 0
+	if om {
+		form = 1
+	}
+	if frac, exp := math.Frexp(v); frac == 0.5 {
+		if i := exp - 1 + histogram.Octaves/2; i >= 0 && i < histogram.Octaves {
+			return powersOfTwo[form][i]
+		}
+	}
+	if om {
+		return appendOMFloat(num, v)
+	}
+	return appendFloat(num, v)
 }
 
 // appendSummary appends a summary's quantiles, _sum and _count.

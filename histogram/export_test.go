@@ -141,3 +141,40 @@ func TestClassic(t *testing.T) {
 		}
 	}
 }
+
+// PowersOfTwo agrees with Classic at the same bounds.
+func TestPowersOfTwoMatchesClassic(t *testing.T) {
+	r := rand.New(rand.NewPCG(6, 6))
+	for _, scale := range []int{MinScale, -1, 0, 3, DefaultScale, MaxScale} {
+		h := MustNew(WithScale(scale))
+		for range 5000 {
+			h.Observe(distributions[r.IntN(len(distributions))].draw(r))
+		}
+		var arr [Octaves]uint64
+		first, n, below, sum := h.PowersOfTwo(&arr)
+		cum := arr[:n]
+		s := h.Snapshot()
+		if math.Abs(sum-s.Sum()) > 1e-9*math.Abs(s.Sum()) || math.Abs(h.Sum()-s.Sum()) > 1e-9*math.Abs(s.Sum()) {
+			t.Fatalf("scale %d: sums %v, %v; snapshot %v", scale, sum, h.Sum(), s.Sum())
+		}
+		bounds := make([]float64, len(cum))
+		for i := range bounds {
+			bounds[i] = math.Ldexp(1, first+i)
+		}
+		cb, err := s.Classic(bounds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range cum {
+			if cum[i] != cb[i].Count {
+				t.Fatalf("scale %d: at 2^%d PowersOfTwo says %d, Classic %d", scale, first+i, cum[i], cb[i].Count)
+			}
+		}
+		if cum[len(cum)-1] != s.Count() {
+			t.Fatalf("scale %d: the last power of two holds %d of %d", scale, cum[len(cum)-1], s.Count())
+		}
+		if below != s.ZeroCount()+total(s.neg.Counts) {
+			t.Fatalf("scale %d: below = %d", scale, below)
+		}
+	}
+}

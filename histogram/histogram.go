@@ -418,3 +418,102 @@ func (h *Histogram) collect(drain bool) *Snapshot {
 	out.neg.Offset += h.min
 	return out.finish(minKey, maxKey)
 }
+
+// Octaves is the number of powers of two PowersOfTwo can report: 2^-64 …
+// 2^64.
+const Octaves = maxExp - minExp + 1
+
+// PowersOfTwo fills dst with the cumulative number of observations at or
+// below each power of two 2^first … 2^(first+n-1), from the smallest that
+// bounds an observation to the largest (exact: powers of two are bucket
+// boundaries at every scale), and returns first, n, the number of
+// observations below every power of two (negative ones and the zero bucket),
+// and the sum. It reads the shards directly and allocates nothing: the cheap
+// way to expose classic buckets.
+func (h *Histogram) PowersOfTwo(dst *[Octaves]uint64) (first, n int, below uint64, sum float64) {
+	var bins [Octaves + 1]uint64
+	lo, hi := len(bins), -1
+	octave := func(i int) int { // the smallest e with UpperBound(i) ≤ 2^e
+		if h.scale >= 0 {
+			return (i + 1 + 1<<h.scale - 1) >> h.scale
+		}
+		return (i + 1) << -h.scale
+	}
+	var fsum float64
+	var isum, nsum int64
+	// Buckets that share an octave are consecutive and never straddle a
+	// chunk (chunks and octaves both start at multiples of their sizes), so
+	// each chunk is summed in runs of one octave with no branch per bucket.
+	seg := 1 << max(h.scale, 0)
+	if seg > chunkSize {
+		seg = chunkSize
+	}
+	h.each(func(s *shard) {
+		below += s.zero.Load()
+		if dir := s.neg.p.Load(); dir != nil {
+			for ci := range *dir {
+				if ch := (*dir)[ci].Load(); ch != nil {
+					below += sumRun(ch[:])
+				}
+			}
+		}
+		if dir := s.pos.p.Load(); dir != nil {
+			for ci := range *dir {
+				ch := (*dir)[ci].Load()
+				if ch == nil {
+					continue
+				}
+				for k := 0; k < chunkSize; k += seg {
+					if c := sumRun(ch[k : k+seg]); c != 0 {
+						b := octave(h.min+ci*chunkSize+k) - minExp
+						bins[b] += c
+						lo, hi = min(lo, b), max(hi, b)
+					}
+				}
+			}
+		}
+		fsum += math.Float64frombits(s.fsum.Load())
+		isum += s.isum.Load()
+		nsum += s.nsum.Load()
+	})
+	sum = fsum + float64(isum) + float64(nsum)/h.durUnit
+	if hi < 0 {
+		return 0, 0, below, sum
+	}
+	hi = min(hi, Octaves-1) // 2^64 itself: the top bin
+	run := below
+	for b := lo; b <= hi; b++ {
+		run += bins[b]
+		dst[b-lo] = run
+	}
+	return lo + minExp, hi - lo + 1, below, sum
+}
+
+// sumRun adds up a run of bucket counters, four at a time into separate
+// sums so that the loads overlap.
+func sumRun(cs []atomic.Uint64) uint64 {
+	var t0, t1, t2, t3 uint64
+	i := 0
+	for ; i+4 <= len(cs); i += 4 {
+		t0 += cs[i].Load()
+		t1 += cs[i+1].Load()
+		t2 += cs[i+2].Load()
+		t3 += cs[i+3].Load()
+	}
+	for ; i < len(cs); i++ {
+		t0 += cs[i].Load()
+	}
+	return t0 + t1 + t2 + t3
+}
+
+// Sum returns the sum of the observations, read without a snapshot.
+func (h *Histogram) Sum() float64 {
+	var fsum float64
+	var isum, nsum int64
+	h.each(func(s *shard) {
+		fsum += math.Float64frombits(s.fsum.Load())
+		isum += s.isum.Load()
+		nsum += s.nsum.Load()
+	})
+	return fsum + float64(isum) + float64(nsum)/h.durUnit
+}

@@ -142,7 +142,7 @@ func histogramOf(s abacus.Sample) *dto.Histogram {
 	if s.Created != 0 {
 		h.CreatedTimestamp = timestamppb.New(time.Unix(0, s.Created))
 	}
-	cb := s.Histogram.Classic(snap)
+	cb, _ := s.Histogram.Classic(nil)
 	lo := math.Inf(-1)
 	for _, c := range cb[:len(cb)-1] { // the +Inf bucket is implicit
 		b := &dto.Bucket{CumulativeCount: proto.Uint64(c.Count), UpperBound: proto.Float64(c.UpperBound)}
