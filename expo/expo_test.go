@@ -3,6 +3,8 @@ package expo
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
+	"expvar"
 	"flag"
 	"io"
 	"math"
@@ -337,5 +339,27 @@ func TestRuntimeAndProcessMetrics(t *testing.T) {
 	}
 	if !strings.Contains(om.String(), `go_gc_duration_seconds{quantile="0.0"}`) {
 		t.Error("OpenMetrics quantile label not canonical")
+	}
+}
+
+// Vars (the expvar shape without cmdline and memstats) is deterministic:
+// golden-checked.
+func TestGoldenVars(t *testing.T) {
+	b, err := json.MarshalIndent(Vars(fixture(t)), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "fixture.json", append(b, '\n'))
+}
+
+// Publish puts the registry into the standard expvar package.
+func TestPublishExpvar(t *testing.T) {
+	Publish("abacus_test_registry", fixture(t))
+	v := expvar.Get("abacus_test_registry")
+	if v == nil {
+		t.Fatal("not published")
+	}
+	if s := v.String(); !strings.Contains(s, `"app_requests_total":1027`) {
+		t.Fatalf("expvar value: %s", s)
 	}
 }
