@@ -1,0 +1,79 @@
+// Package crdt holds counters that replicate across nodes without
+// coordination and converge to the exact total: GCounter (grow-only),
+// PNCounter (up and down) and HLL (a HyperLogLog sketch of distinct items).
+// They are state-based CRDTs: every node changes only its own entry, and
+// replicas converge by merging States, in any order, any number of times.
+//
+// # Exactness
+//
+// Merge takes the pointwise maximum of the entries, which is idempotent,
+// commutative and associative: a State delivered twice, late, out of order or
+// through other replicas changes nothing the second time. Once every replica
+// has (directly or through others) merged every other replica's latest state,
+// all replicas hold the same value, which is the exact sum of all adds. Two
+// groups of nodes cut off from each other keep counting and, when the
+// partition heals, converge to the total of both sides: nothing lost and
+// nothing counted twice.
+//
+// # Delta sync
+//
+// Shipping full states costs one entry per node on every sync. Each replica
+// numbers its changes; DeltaSince(cursor) returns only the entries and
+// tombstones changed after the cursor, and the cursor to use next time. The
+// protocol between a sender S and a receiver R:
+//
+//  1. R keeps, per sender, the Cursor of the last State it merged from it
+//     (the zero Cursor at first).
+//  2. R asks S for S.DeltaSince(cursor); S replies with the delta.
+//  3. R merges the delta and only then stores delta.Cursor.
+//
+// A lost reply leaves R's cursor where it was, so the next delta carries the
+// same changes again (merging twice is harmless). When S restarts it gets a
+// new epoch, and R's old cursor then fetches the full state. A push variant
+// is the same with S keeping the cursor per receiver and advancing it when R
+// acknowledges.
+//
+// # Node IDs and restarts
+//
+// A node ID names one replica's entry; two live replicas must never share an
+// ID, or their adds overwrite each other under the max. A replica that
+// restarts without its state must come back under a new ID (and Evict the
+// old one from one survivor), or restore its state first (for instance from
+// the durable package). If a replica nevertheless meets its own entry higher
+// than it holds it, it adopts the higher entry, so the total never goes down,
+// but adds it made before the adoption are hidden by it.
+//
+// # Retiring nodes
+//
+// Every node that ever counted keeps an entry in every replica. To free it,
+// the node retires into an heir, a surviving replica:
+//
+//  1. The leaving node stops adding and calls Retire(heir), which freezes it
+//     and returns a handoff: its final entry, addressed to heir.
+//  2. The handoff is delivered to the heir (retried until acknowledged) and
+//     the heir calls Absorb. In one step, under one version, the heir adds
+//     the final entry to its own and records a tombstone (node, heir).
+//     Absorbing the same handoff again is a no-op.
+//  3. The heir's next delta carries both the raised heir entry and the
+//     tombstone. A replica that merges it drops the retired node's entry and
+//     gets the heir's raised one at once: the value neither dips nor doubles.
+//  4. A replica holding the tombstone ignores the retired node's entry from
+//     then on, so an old state of the retired node arriving late counts
+//     nothing.
+//
+// A node that crashed for good cannot hand off; one replica (and only one)
+// calls Evict(node) instead, folding in the entry as it knows it: adds of the
+// node that never reached that replica are lost, never counted twice. If two
+// replicas evict the same node, the node is counted twice; Merge detects the
+// two tombstones with different heirs and reports ErrConflict. Tombstones
+// cost one pair of IDs each and are kept forever: dropping one would let a
+// late state of its node count again.
+//
+// # Encodings
+//
+// States encode to a compact binary form (MarshalBinary) and to JSON
+// (MarshalJSON). Both decoders are strict: they reject unknown versions and
+// fields, trailing bytes, duplicate or unsorted nodes, non-minimal varints,
+// and every State that Validate rejects, and they never allocate more than
+// the input justifies.
+package crdt

@@ -1,0 +1,154 @@
+package crdt
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math/rand/v2"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+var sample = State{
+	Kind:    PN,
+	Node:    "a",
+	Cursor:  Cursor{Epoch: 7, Version: 300},
+	Entries: []Entry{{Node: "a", P: 5, N: 1}, {Node: "b", P: 1 << 40}},
+	Retired: []Tombstone{{Node: "x", Heir: "a"}},
+}
+
+func TestBinaryGolden(t *testing.T) {
+	b, err := sample.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []byte("AC\x01\x02" + "\x01a" + "\x00" + "\x07" + "\xac\x02" +
+		"\x02" + "\x01a\x05\x01" + "\x01b\x80\x80\x80\x80\x80\x20\x00" +
+		"\x01" + "\x01x\x01a")
+	if !bytes.Equal(b, want) {
+		t.Fatalf("binary form\n got %q\nwant %q", b, want)
+	}
+	var s State
+	if err := s.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(s, sample) {
+		t.Fatalf("round trip: %+v", s)
+	}
+}
+
+func TestJSONGolden(t *testing.T) {
+	b, err := json.Marshal(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"kind":"pn","node":"a","cursor":{"epoch":7,"version":300},"entries":[{"node":"a","p":5,"n":1},{"node":"b","p":1099511627776,"n":0}],"retired":[{"node":"x","heir":"a"}]}`
+	if string(b) != want {
+		t.Fatalf("JSON form\n got %s\nwant %s", b, want)
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(s, sample) {
+		t.Fatalf("round trip: %+v", s)
+	}
+}
+
+func TestRoundTripRandom(t *testing.T) {
+	for seed := range uint64(100) {
+		rng := rand.New(rand.NewPCG(seed, 4))
+		kind := []Kind{G, PN}[seed%2]
+		for _, s := range randomStates(t, kind, rng) {
+			b, err := s.MarshalBinary()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got State
+			if err := got.UnmarshalBinary(b); err != nil {
+				t.Fatalf("binary %q: %v", b, err)
+			}
+			if !reflect.DeepEqual(got, s) && !(len(s.Entries) == 0 && len(got.Entries) == 0) {
+				t.Fatalf("binary round trip\n got %+v\nwant %+v", got, s)
+			}
+			j, err := json.Marshal(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = State{}
+			if err := json.Unmarshal(j, &got); err != nil {
+				t.Fatalf("JSON %s: %v", j, err)
+			}
+			b2, _ := got.MarshalBinary()
+			if !bytes.Equal(b, b2) {
+				t.Fatalf("JSON round trip changed %s", j)
+			}
+		}
+	}
+}
+
+func TestBinaryRejects(t *testing.T) {
+	good, _ := sample.MarshalBinary()
+	g := State{Kind: G, Node: "a", Entries: []Entry{{Node: "a", P: 1}}}
+	gb, _ := g.MarshalBinary()
+	cases := map[string][]byte{
+		"empty":             nil,
+		"bad magic":         append([]byte("XC"), good[2:]...),
+		"version 2":         append([]byte("AC\x02"), good[3:]...),
+		"kind 3":            append([]byte("AC\x01\x03"), good[4:]...),
+		"truncated":         good[:len(good)-1],
+		"trailing":          append(bytes.Clone(good), 0),
+		"long varint":       []byte("AC\x01\x01\x01a\x00\x87\x00\x00\x00"),
+		"varint overflow":   []byte("AC\x01\x01\x01a\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02\x00\x00\x00"),
+		"huge count":        []byte("AC\x01\x01\x01a\x00\x00\x00\xff\xff\xff\xff\x0f"),
+		"empty node":        []byte("AC\x01\x01\x00\x00\x00\x00\x00\x00"),
+		"bad utf8":          []byte("AC\x01\x01\x01\xff\x00\x00\x00\x00\x00"),
+		"unsorted":          []byte("AC\x01\x01\x01a\x00\x00\x00\x02\x01b\x01\x01a\x01\x00"),
+		"duplicate":         []byte("AC\x01\x01\x01a\x00\x00\x00\x02\x01a\x01\x01a\x02\x00"),
+		"entry and grave":   []byte("AC\x01\x01\x01a\x00\x00\x00\x01\x01b\x01\x01\x01b\x01a"),
+		"own heir":          []byte("AC\x01\x01\x01a\x00\x00\x00\x00\x01\x01b\x01b"),
+		"handoff no entry":  []byte("AC\x01\x01\x01a\x01b\x00\x00\x00\x00"),
+		"G with trailing N": append(bytes.Clone(gb[:len(gb)-1]), 0, 0),
+	}
+	for name, b := range cases {
+		var s State
+		if err := s.UnmarshalBinary(b); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: %q decoded (err %v)", name, b, err)
+		}
+	}
+	if _, err := (&State{Kind: G, Node: "a", Entries: []Entry{{Node: "a", N: 1}}}).MarshalBinary(); err == nil {
+		t.Error("marshalled a G state with N")
+	}
+}
+
+func TestJSONRejects(t *testing.T) {
+	cases := map[string]string{
+		"not json":        `{`,
+		"unknown field":   `{"kind":"g","node":"a","cursor":{"epoch":1,"version":1},"extra":1}`,
+		"duplicate key":   `{"kind":"g","node":"a","node":"b","cursor":{"epoch":1,"version":1}}`,
+		"duplicate inner": `{"kind":"g","node":"a","cursor":{"epoch":1,"epoch":2,"version":1}}`,
+		"no cursor":       `{"kind":"g","node":"a"}`,
+		"no version":      `{"kind":"g","node":"a","cursor":{"epoch":1}}`,
+		"bad kind":        `{"kind":"x","node":"a","cursor":{"epoch":1,"version":1}}`,
+		"negative":        `{"kind":"g","node":"a","cursor":{"epoch":1,"version":1},"entries":[{"node":"a","p":-1}]}`,
+		"fraction":        `{"kind":"g","node":"a","cursor":{"epoch":1,"version":1},"entries":[{"node":"a","p":1.5}]}`,
+		"too big":         `{"kind":"g","node":"a","cursor":{"epoch":1,"version":1},"entries":[{"node":"a","p":18446744073709551616}]}`,
+		"G with n":        `{"kind":"g","node":"a","cursor":{"epoch":1,"version":1},"entries":[{"node":"a","p":1,"n":0}]}`,
+		"PN without n":    `{"kind":"pn","node":"a","cursor":{"epoch":1,"version":1},"entries":[{"node":"a","p":1}]}`,
+		"entry no node":   `{"kind":"g","node":"a","cursor":{"epoch":1,"version":1},"entries":[{"p":1}]}`,
+		"grave no heir":   `{"kind":"g","node":"a","cursor":{"epoch":1,"version":1},"retired":[{"node":"x"}]}`,
+		"trailing":        `{"kind":"g","node":"a","cursor":{"epoch":1,"version":1}} {}`,
+		"unsorted":        `{"kind":"g","node":"a","cursor":{"epoch":1,"version":1},"entries":[{"node":"b","p":1},{"node":"a","p":1}]}`,
+		"deep":            strings.Repeat("[", 100) + strings.Repeat("]", 100),
+		"null":            `null`,
+	}
+	for name, in := range cases {
+		var s State
+		if err := json.Unmarshal([]byte(in), &s); err == nil {
+			t.Errorf("%s: %s decoded", name, in)
+		} else if !errors.Is(err, ErrInvalid) && json.Valid([]byte(in)) {
+			t.Errorf("%s: error %v does not wrap ErrInvalid", name, err)
+		}
+	}
+}

@@ -1,0 +1,164 @@
+package crdt
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+func mergeAll(t *testing.T, into *PNCounter, states ...State) {
+	t.Helper()
+	for _, s := range states {
+		if err := into.Merge(s); err != nil {
+			t.Fatalf("merge into %s: %v", into.Node(), err)
+		}
+	}
+}
+
+// TestRetire follows the protocol of the package doc and then replays every
+// state the retired node ever produced, in random orders, to every replica.
+func TestRetire(t *testing.T) {
+	for seed := range uint64(20) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 3))
+			x, _ := NewPNCounter("x")
+			h, _ := NewPNCounter("h")
+			o, _ := NewPNCounter("o")
+			var old []State // every state x ever sent
+			var total int64
+			for range 50 {
+				d := rng.Int64N(21) - 10
+				switch rng.IntN(3) {
+				case 0:
+					x.Add(d)
+				case 1:
+					h.Add(d)
+				default:
+					o.Add(d)
+				}
+				total += d
+				if rng.IntN(3) == 0 {
+					old = append(old, x.State())
+					mergeAll(t, []*PNCounter{h, o}[rng.IntN(2)], old[len(old)-1])
+				}
+			}
+			handoff, err := x.Retire("h")
+			if err != nil {
+				t.Fatal(err)
+			}
+			old = append(old, handoff)
+			x.Add(1000) // too late: dropped
+			if x.Dropped() != 1000 {
+				t.Fatalf("Dropped %d, want 1000", x.Dropped())
+			}
+			if err := x.Merge(o.State()); !errors.Is(err, ErrRetired) {
+				t.Fatalf("a retired replica merged: %v", err)
+			}
+			if err := o.Absorb(handoff); !errors.Is(err, ErrNotHeir) {
+				t.Fatalf("o absorbed a handoff for h: %v", err)
+			}
+			for range 2 { // a retried handoff is absorbed once
+				if err := h.Absorb(handoff); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mergeAll(t, o, h.State())
+			mergeAll(t, h, o.State())
+			for _, r := range []*PNCounter{h, o} {
+				if got := r.Value(); got != total {
+					t.Fatalf("%s reads %d after the handoff, want %d", r.Node(), got, total)
+				}
+				if live, dead := r.Nodes(); live != 2 || dead != 1 {
+					t.Fatalf("%s has %d live and %d retired nodes, want 2 and 1", r.Node(), live, dead)
+				}
+			}
+			rng.Shuffle(len(old), func(i, j int) { old[i], old[j] = old[j], old[i] })
+			mergeAll(t, o, old...)
+			mergeAll(t, h, old...)
+			for _, r := range []*PNCounter{h, o} {
+				if got := r.Value(); got != total {
+					t.Fatalf("%s reads %d after old states of x came back, want %d", r.Node(), got, total)
+				}
+			}
+		})
+	}
+}
+
+// TestRetireNoDip: a replica that merges the heir's delta drops the retired
+// entry and gains the heir's raised entry in the same merge.
+func TestRetireNoDip(t *testing.T) {
+	x, _ := NewPNCounter("x")
+	h, _ := NewPNCounter("h")
+	o, _ := NewPNCounter("o")
+	x.Add(7)
+	h.Add(1)
+	mergeAll(t, o, x.State(), h.State())
+	cur := h.DeltaSince(Cursor{}).Cursor
+	handoff, _ := x.Retire("h")
+	if err := h.Absorb(handoff); err != nil {
+		t.Fatal(err)
+	}
+	d := h.DeltaSince(cur)
+	if len(d.Entries) != 1 || d.Entries[0] != (Entry{Node: "h", P: 8}) || len(d.Retired) != 1 {
+		t.Fatalf("heir's delta %+v: want its raised entry and the tombstone together", d)
+	}
+	mergeAll(t, o, d)
+	if o.Value() != 8 {
+		t.Fatalf("o reads %d, want 8", o.Value())
+	}
+}
+
+func TestEvict(t *testing.T) {
+	x, _ := NewPNCounter("x")
+	a, _ := NewPNCounter("a")
+	b, _ := NewPNCounter("b")
+	x.Add(5)
+	mergeAll(t, a, x.State())
+	x.Add(2) // never reaches anyone: lost when x is evicted
+	if err := a.Evict("x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Evict("x"); err != nil {
+		t.Fatalf("evicting twice on the same replica: %v", err)
+	}
+	mergeAll(t, b, a.State(), x.State())
+	if b.Value() != 5 {
+		t.Fatalf("b reads %d, want 5 (x's late state ignored)", b.Value())
+	}
+	// Evicting on a second replica is the documented misuse: detected.
+	c, _ := NewPNCounter("c")
+	mergeAll(t, c, x.State())
+	if err := c.Evict("x"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Merge(c.State()); !errors.Is(err, ErrConflict) {
+		t.Fatalf("two heirs for x: %v, want ErrConflict", err)
+	}
+	if err := a.Evict("a"); err == nil {
+		t.Fatal("a replica evicted itself")
+	}
+}
+
+// TestEvicted: a live replica that learns it was evicted stops counting.
+func TestEvicted(t *testing.T) {
+	a, _ := NewGCounter("a")
+	b, _ := NewGCounter("b")
+	a.Add(3)
+	if err := b.Merge(a.State()); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Evict("a"); err != nil {
+		t.Fatal(err)
+	}
+	a.Add(4)
+	if err := a.Merge(b.State()); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Merge(b.State()); !errors.Is(err, ErrRetired) {
+		t.Fatalf("evicted replica still merges: %v", err)
+	}
+	if _, err := a.Retire("b"); !errors.Is(err, ErrRetired) {
+		t.Fatalf("evicted replica retires: %v", err)
+	}
+}
