@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/bits"
 	"sync/atomic"
+
+	"github.com/abacusgo/abacus/internal/wire"
 )
 
 // HLLPrecision is the number of index bits of an HLL: it has 2^14 registers.
@@ -35,30 +37,32 @@ type HLL struct {
 	regs [hllWords]atomic.Uint32 // four 8-bit registers per word; vet flags copies
 }
 
-// AddString adds the item s.
-func (h *HLL) AddString(s string) { h.AddHash(hashString(s)) }
+// AddString adds the item s and reports whether the sketch changed (as
+// Redis's PFADD does; most adds of a seen item change nothing).
+func (h *HLL) AddString(s string) bool { return h.AddHash(hashString(s)) }
 
-// Add adds the item b.
-func (h *HLL) Add(b []byte) { h.AddHash(hashString(string(b))) }
+// Add adds the item b and reports whether the sketch changed.
+func (h *HLL) Add(b []byte) bool { return h.AddHash(hashString(string(b))) }
 
 // AddHash adds an item by its 64-bit hash, which must be uniformly
-// distributed (the output of a good hash function, not a raw ID).
-func (h *HLL) AddHash(x uint64) {
+// distributed (the output of a good hash function, not a raw ID), and
+// reports whether the sketch changed.
+func (h *HLL) AddHash(x uint64) bool {
 	idx := x >> (64 - HLLPrecision)
 	rank := uint32(bits.LeadingZeros64(x<<HLLPrecision|1<<(HLLPrecision-1)) + 1)
-	h.raise(idx, rank)
+	return h.raise(idx, rank)
 }
 
-func (h *HLL) raise(idx uint64, rank uint32) {
+func (h *HLL) raise(idx uint64, rank uint32) bool {
 	w := &h.regs[idx/4]
 	shift := 8 * (idx % 4)
 	for {
 		old := w.Load()
 		if (old>>shift)&0xff >= rank {
-			return
+			return false
 		}
 		if w.CompareAndSwap(old, old&^(0xff<<shift)|rank<<shift) {
-			return
+			return true
 		}
 	}
 }
@@ -67,14 +71,16 @@ func (h *HLL) register(idx int) uint32 {
 	return (h.regs[idx/4].Load() >> (8 * (idx % 4))) & 0xff
 }
 
-// Merge raises every register of h to at least o's: afterwards h estimates
-// the union of both.
-func (h *HLL) Merge(o *HLL) {
+// Merge raises every register of h to at least o's, so that h estimates the
+// union of both, and reports whether h changed.
+func (h *HLL) Merge(o *HLL) bool {
+	changed := false
 	for i := range hllRegisters {
-		if r := o.register(i); r != 0 {
-			h.raise(uint64(i), r)
+		if r := o.register(i); r != 0 && h.raise(uint64(i), r) {
+			changed = true
 		}
 	}
+	return changed
 }
 
 // Count returns the estimated number of distinct items added, using Ertl's
@@ -201,32 +207,28 @@ func (h *HLL) UnmarshalBinary(data []byte) error {
 		}
 		copy(regs[:], data[5:])
 	case hllSparse:
-		d := decoder{b: data[5:]}
-		n := d.count("registers", 2)
+		d := wire.Decoder{B: data[5:], Invalid: ErrInvalid}
+		n := d.Count("registers", 2)
 		next := 0
 		for range n {
-			gap := d.uvarint("register gap")
-			if d.err != nil {
+			gap := d.Uvarint("register gap")
+			if d.Err == nil && gap >= uint64(hllRegisters-next) {
+				d.Fail("register index out of range")
+			}
+			r := d.Byte("register")
+			if d.Err != nil {
 				break
 			}
-			if gap >= uint64(hllRegisters-next) || len(d.b) == 0 {
-				d.fail("register index out of range")
+			if r == 0 {
+				d.Fail("zero register in a sparse HLL")
 				break
 			}
 			idx := next + int(gap)
-			regs[idx] = d.b[0]
-			if regs[idx] == 0 {
-				d.fail("zero register in a sparse HLL")
-				break
-			}
-			d.b = d.b[1:]
+			regs[idx] = r
 			next = idx + 1
 		}
-		if d.err != nil {
-			return d.err
-		}
-		if len(d.b) != 0 {
-			return fmt.Errorf("%w: %d trailing bytes", ErrInvalid, len(d.b))
+		if err := d.End(); err != nil {
+			return err
 		}
 	default:
 		return fmt.Errorf("%w: HLL layout %d", ErrInvalid, data[4])

@@ -1,0 +1,137 @@
+package presence
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/abacusgo/abacus/crdt"
+)
+
+// A State is a serialisable piece of a Tracker: all of it, or what changed
+// after a cursor. Merging a State into a Tracker is idempotent, commutative
+// and associative (last-writer-wins per session, register-wise maximum per
+// sketch). It shares no memory with the tracker that made it.
+type State struct {
+	// Node is the tracker that produced the state.
+	Node string
+	// Cursor is the producer's position after this state (see crdt.Cursor).
+	Cursor crdt.Cursor
+	// Period is the producer's Options.Period; trackers that merge must agree.
+	Period time.Duration
+	// Sessions, sorted by ID, one each.
+	Sessions []Session
+	// Periods, sorted by Start, one each.
+	Periods []Period
+}
+
+// A Session is the latest event of one session.
+type Session struct {
+	ID   string
+	User string
+	At   time.Time
+	Kind Kind
+}
+
+// A Period is the distinct-user sketch of one period.
+type Period struct {
+	Start time.Time
+	Users *crdt.HLL
+}
+
+// Validate checks what Merge needs: valid IDs and kinds, positive times,
+// sessions and periods sorted and unique, periods aligned to Period.
+func (s *State) Validate() error {
+	if err := crdt.ValidNode(s.Node); err != nil {
+		return fmt.Errorf("%w state: %w", ErrInvalid, err)
+	}
+	if s.Period < time.Second || s.Period%time.Second != 0 || (24*time.Hour)%s.Period != 0 {
+		return fmt.Errorf("%w state: period %v", ErrInvalid, s.Period)
+	}
+	for i, x := range s.Sessions {
+		if err := validID("session", x.ID); err != nil {
+			return err
+		}
+		if err := validID("user", x.User); err != nil {
+			return err
+		}
+		if x.Kind < Login || x.Kind > Logout {
+			return fmt.Errorf("%w state: session %q has kind %d", ErrInvalid, x.ID, x.Kind)
+		}
+		if x.At.UnixNano() <= 0 {
+			return fmt.Errorf("%w state: session %q at %v", ErrInvalid, x.ID, x.At)
+		}
+		if i > 0 && s.Sessions[i-1].ID >= x.ID {
+			return fmt.Errorf("%w state: sessions not sorted and unique at %q", ErrInvalid, x.ID)
+		}
+	}
+	for i, p := range s.Periods {
+		if p.Users == nil {
+			return fmt.Errorf("%w state: period %v without a sketch", ErrInvalid, p.Start)
+		}
+		if p.Start.Unix()%int64(s.Period/time.Second) != 0 || p.Start.Nanosecond() != 0 {
+			return fmt.Errorf("%w state: period start %v not aligned to %v", ErrInvalid, p.Start, s.Period)
+		}
+		if i > 0 && !s.Periods[i-1].Start.Before(p.Start) {
+			return fmt.Errorf("%w state: periods not sorted and unique at %v", ErrInvalid, p.Start)
+		}
+	}
+	return nil
+}
+
+// State returns the tracker's full state.
+func (t *Tracker) State() State { return t.DeltaSince(crdt.Cursor{}) }
+
+// DeltaSince returns the sessions and sketches that changed after cursor,
+// and the cursor to use next time; a cursor of another incarnation gets the
+// full state. The protocol is that of package crdt.
+func (t *Tracker) DeltaSince(c crdt.Cursor) State {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	since := c.Version
+	if c.Epoch != t.epoch {
+		since = 0
+	}
+	s := State{Node: t.opts.Node, Cursor: crdt.Cursor{Epoch: t.epoch, Version: t.version}, Period: t.opts.Period}
+	for id, r := range t.sessions {
+		if r.ver > since {
+			s.Sessions = append(s.Sessions, Session{ID: id, User: r.user, At: time.Unix(0, r.at).UTC(), Kind: r.kind})
+		}
+	}
+	for start, p := range t.periods {
+		if p.ver > since {
+			users := new(crdt.HLL)
+			users.Merge(&p.users)
+			s.Periods = append(s.Periods, Period{Start: time.Unix(start, 0).UTC(), Users: users})
+		}
+	}
+	slices.SortFunc(s.Sessions, func(a, b Session) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(s.Periods, func(a, b Period) int { return a.Start.Compare(b.Start) })
+	return s
+}
+
+// Merge joins a State of another tracker (or of this one) into t. It returns
+// an error wrapping ErrInvalid, and merges nothing, if s is malformed or was
+// made with another Period. Sketches of periods older than Retain are
+// skipped.
+func (t *Tracker) Merge(s State) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	if s.Period != t.opts.Period {
+		return fmt.Errorf("%w state: period %v from %q, this tracker uses %v", ErrInvalid, s.Period, s.Node, t.opts.Period)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, x := range s.Sessions {
+		t.put(x.ID, x.User, x.At.UnixNano(), x.Kind)
+	}
+	for _, p := range s.Periods {
+		if mine := t.periodLocked(p.Start.Unix()); mine != nil && mine.users.Merge(p.Users) {
+			t.version++
+			mine.ver = t.version
+		}
+	}
+	return nil
+}
