@@ -250,7 +250,7 @@ func TestHeartbeatRacesExpiry(t *testing.T) {
 			}
 		})
 		wg.Go(func() { _ = tr.Run(ctx, time.Second) }) // collection
-		wg.Go(func() { // an expiring session alongside
+		wg.Go(func() {                                 // an expiring session alongside
 			for ctx.Err() == nil {
 				must(t, tr.Login("v", fmt.Sprint("short-", time.Now().UnixNano()), time.Now()))
 				time.Sleep(3 * time.Second)

@@ -108,7 +108,6 @@ func (d *Decoder) End() error {
 	return d.Err
 }
 
-
 // UvarintLen returns the length of v's shortest uvarint form.
 func UvarintLen(v uint64) int {
 	n := 1
