@@ -99,4 +99,3 @@ func (s *State) UnmarshalBinary(data []byte) error {
 	*s = out
 	return nil
 }
-
