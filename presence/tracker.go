@@ -184,20 +184,8 @@ type Event struct {
 // Applying an event again, or after later events of its session, changes
 // nothing but the distinct-user sketches.
 func (t *Tracker) Apply(e Event) error {
-	if e.Kind < Login || e.Kind > Logout {
-		return fmt.Errorf("%w event kind %d", ErrInvalid, e.Kind)
-	}
-	if err := validID("user", e.User); err != nil {
+	if err := e.Check(t.opts.Now(), t.opts.MaxSkew); err != nil {
 		return err
-	}
-	if err := validID("session", e.Session); err != nil {
-		return err
-	}
-	if e.At.IsZero() || e.At.UnixNano() <= 0 {
-		return fmt.Errorf("%w event time %v", ErrInvalid, e.At)
-	}
-	if ahead := e.At.Sub(t.opts.Now()); ahead > t.opts.MaxSkew {
-		return fmt.Errorf("%w: %s stamped %v ahead of the clock (MaxSkew %v)", ErrFuture, e.Kind, ahead, t.opts.MaxSkew)
 	}
 	at := e.At.UnixNano()
 	t.mu.Lock()
@@ -212,10 +200,38 @@ func (t *Tracker) Apply(e Event) error {
 	return nil
 }
 
+// Check returns an error wrapping ErrInvalid for an unknown kind, an empty,
+// oversized or non-UTF-8 ID or a time not after 1970, and one wrapping
+// ErrFuture if e is stamped more than maxSkew after now.
+func (e *Event) Check(now time.Time, maxSkew time.Duration) error {
+	if e.Kind < Login || e.Kind > Logout {
+		return fmt.Errorf("%w event kind %d", ErrInvalid, e.Kind)
+	}
+	if err := validID("user", e.User); err != nil {
+		return err
+	}
+	if err := validID("session", e.Session); err != nil {
+		return err
+	}
+	if e.At.IsZero() || e.At.UnixNano() <= 0 {
+		return fmt.Errorf("%w event time %v", ErrInvalid, e.At)
+	}
+	if ahead := e.At.Sub(now); ahead > maxSkew {
+		return fmt.Errorf("%w: %s stamped %v ahead of the clock (MaxSkew %v)", ErrFuture, e.Kind, ahead, maxSkew)
+	}
+	return nil
+}
+
+// Newer reports whether e beats o under the last-writer-wins rule of the
+// package doc: later time, then larger kind, then larger user ID.
+func (e *Event) Newer(o *Event) bool {
+	return newer(e.At.UnixNano(), e.Kind, e.User, o.At.UnixNano(), o.Kind, o.User)
+}
+
 // put applies the last-writer-wins rule. Called with mu held.
 func (t *Tracker) put(session, user string, at int64, kind Kind) bool {
 	r := t.sessions[session]
-	if r != nil && !newer(at, kind, user, r) {
+	if r != nil && !newer(at, kind, user, r.at, r.kind, r.user) {
 		return false
 	}
 	if r == nil {
@@ -229,17 +245,18 @@ func (t *Tracker) put(session, user string, at int64, kind Kind) bool {
 	return true
 }
 
-// newer reports whether the event (at, kind, user) beats record r: later
-// time, then larger kind, then larger user (only two conflicting clients of
-// one session get that far; any fixed order keeps merges commutative).
-func newer(at int64, kind Kind, user string, r *record) bool {
-	if at != r.at {
-		return at > r.at
+// newer reports whether the event (at, kind, user) beats (oat, okind,
+// ouser): later time, then larger kind, then larger user (only two
+// conflicting clients of one session get that far; any fixed order keeps
+// merges commutative).
+func newer(at int64, kind Kind, user string, oat int64, okind Kind, ouser string) bool {
+	if at != oat {
+		return at > oat
 	}
-	if kind != r.kind {
-		return kind > r.kind
+	if kind != okind {
+		return kind > okind
 	}
-	return user > r.user
+	return user > ouser
 }
 
 // periodLocked returns the sketch of the period holding sec (Unix seconds),
