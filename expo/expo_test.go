@@ -324,7 +324,7 @@ func TestRuntimeAndProcessMetrics(t *testing.T) {
 	if v := fams["process_resident_memory_bytes"].GetMetric()[0].GetGauge().GetValue(); v < 1<<20 {
 		t.Errorf("process_resident_memory_bytes = %v", v)
 	}
-	if v := fams["process_start_time_seconds"].GetMetric()[0].GetGauge().GetValue(); v < 1.6e9 || v > float64(time.Now().Unix()) {
+	if v := fams["process_start_time_seconds"].GetMetric()[0].GetGauge().GetValue(); v < 1.6e9 || v > float64(time.Now().Unix()+2) { // btime in /proc/stat is whole seconds
 		t.Errorf("process_start_time_seconds = %v", v)
 	}
 	if fams["go_info"].GetMetric()[0].GetLabel()[0].GetValue() == "" {
