@@ -1,0 +1,303 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/abacusgo/abacus/counter"
+)
+
+// A Counter is a counter shared by every process that opens it by name: a
+// Redis hash holds one pair of fields per node, "<node>:p" and "<node>:n",
+// the node's total increments and decrements since it first counted. Each
+// process adds locally (an Adaptive counter: nanoseconds, no round trip) and
+// the store's flush raises its two fields to its current totals with a Lua
+// script that only ever raises. The value is the sum over the fields.
+//
+// Writing totals instead of increments is what makes the counter exact under
+// retries: a write that go-redis retries after a timeout, that a proxy
+// duplicates, or that arrives after a newer one, asks for a total already
+// reached and changes nothing.
+//
+// All methods are safe for concurrent use.
+type Counter struct {
+	s    *Store
+	name string
+	keys []string // totals hash, epochs hash, retired set
+
+	local counter.Adaptive // net adds since this process opened the counter
+
+	mu     sync.Mutex // the flush side
+	epoch  int64      // from the claim; 0 until claimed
+	base   [2]uint64  // P and N that earlier incarnations of the node left
+	pn     [2]uint64  // P and N of this incarnation: local split into growth
+	synced int64      // local.Load() already in pn
+
+	baseNet  atomic.Int64 // base P - N, once claimed
+	offset   atomic.Int64 // every other node's net plus baseNet, as of lastSync
+	lastSync atomic.Int64 // Unix nanoseconds
+	dead     atomic.Pointer[error]
+}
+
+// Counter returns the counter called name, made on first use: 1 to 128 of
+// A-Z a-z 0-9 _ . -. It returns an error wrapping ErrInvalid for a bad name.
+func (s *Store) Counter(name string) (*Counter, error) {
+	if !validName.MatchString(name) {
+		return nil, fmt.Errorf("%w counter name %q: want 1 to 128 of A-Z a-z 0-9 _ . -", ErrInvalid, name)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.counters[name]; ok {
+		return c, nil
+	}
+	c := &Counter{s: s, name: name, keys: []string{
+		s.key(name, "c"), s.key(name, "c:epoch"), s.key(name, "c:retired"),
+	}}
+	s.counters[name] = c
+	return c, nil
+}
+
+// Add adds d (which may be negative) locally; the next flush makes it
+// visible to every process.
+func (c *Counter) Add(d int64) { c.local.Add(d) }
+
+// Inc adds 1.
+func (c *Counter) Inc() { c.local.Add(1) }
+
+// Dec subtracts 1.
+func (c *Counter) Dec() { c.local.Add(-1) }
+
+// Local returns this node's total: what earlier incarnations of the node
+// left in Redis (once the first flush has read it) plus every Add of this
+// process, flushed or not.
+func (c *Counter) Local() int64 { return c.baseNet.Load() + c.local.Load() }
+
+// Value returns the cluster-wide value without a round trip: every other
+// node's total as of the last successful flush, plus this node's current
+// total. It is stale by at most Stats().Age for other nodes' adds (plus
+// their own flush interval) and exact for this node's.
+func (c *Counter) Value() int64 { return c.offset.Load() + c.local.Load() }
+
+// Staleness returns the age of the counter's last successful sync (or the
+// time since the store was made, if none).
+func (c *Counter) Staleness() time.Duration {
+	since := c.s.start
+	if ns := c.lastSync.Load(); ns != 0 {
+		since = time.Unix(0, ns)
+	}
+	return c.s.opts.Now().Sub(since)
+}
+
+// Err returns ErrRetired or ErrNodeTaken (wrapped) once the counter can no
+// longer write, and nil before.
+func (c *Counter) Err() error {
+	if p := c.dead.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Load reads the value from Redis now: the sum over every node's fields,
+// with this node's replaced by its current totals if they are ahead.
+func (c *Counter) Load(ctx context.Context) (int64, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.s.opts.Timeout)
+	defer cancel()
+	fields, err := c.s.client.HGetAll(ctx, c.keys[0]).Result()
+	if err != nil {
+		return 0, fmt.Errorf("redisstore: reading counter %q: %w", c.name, err)
+	}
+	others, own, err := sumFields(fields, c.s.opts.Node)
+	if err != nil {
+		return 0, fmt.Errorf("redisstore: counter %q: %w", c.name, err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.epoch == 0 { // not claimed yet: nothing of this process is in Redis
+		return others + int64(own[0]-own[1]) + c.local.Load(), nil
+	}
+	p, n := c.totalsLocked()
+	return others + int64(max(own[0], p)-max(own[1], n)), nil
+}
+
+// Retire flushes the store and then retires this node's entry of the
+// counter: its totals move, in one atomic step, into the "~retired" entry,
+// and the node can never write this counter again (nor can a later process
+// with the same node ID). Call it after the last Add, when a node with a
+// throwaway ID leaves for good, to keep the hash small.
+func (c *Counter) Retire(ctx context.Context) error {
+	if err := c.s.Flush(ctx); err != nil {
+		return err
+	}
+	if err := c.s.Retire(ctx, c.name, c.s.opts.Node); err != nil {
+		return err
+	}
+	err := fmt.Errorf("%w: %q retired counter %q", ErrRetired, c.s.opts.Node, c.name)
+	c.dead.Store(&err)
+	return nil
+}
+
+// Retire retires node's entry of the counter called name: the way to fold in
+// a node that crashed for good. Its totals as they are in Redis move into the
+// "~retired" entry, once (retiring again does nothing), and later writes of
+// the node are refused. Its adds that were never flushed are lost.
+func (s *Store) Retire(ctx context.Context, name, node string) error {
+	if !validName.MatchString(name) || !validName.MatchString(node) {
+		return fmt.Errorf("%w counter %q or node %q", ErrInvalid, name, node)
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
+	keys := []string{s.key(name, "c"), s.key(name, "c:epoch"), s.key(name, "c:retired")}
+	if err := scriptRetire.Run(ctx, s.client, keys, node).Err(); err != nil {
+		return fmt.Errorf("redisstore: retiring %q from %q: %w", node, name, err)
+	}
+	return nil
+}
+
+func (c *Counter) needsClaim() bool {
+	if c.dead.Load() != nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.epoch == 0
+}
+
+// claimed takes the reply of the claim script: the new epoch and the totals
+// of earlier incarnations, which this one continues from.
+func (c *Counter) claimed(cmd *redis.Cmd) error {
+	reply, err := cmd.Slice()
+	if err != nil {
+		if redis.HasErrorPrefix(err, "ABACUS_RETIRED") {
+			err = fmt.Errorf("%w: counter %q: %w", ErrRetired, c.name, err)
+			c.dead.Store(&err)
+		}
+		return err
+	}
+	if len(reply) != 3 {
+		return fmt.Errorf("redisstore: claim of %q replied %v", c.name, reply)
+	}
+	epoch, ok := reply[0].(int64)
+	p, errP := parseTotal(reply[1])
+	n, errN := parseTotal(reply[2])
+	if !ok || errP != nil || errN != nil {
+		return fmt.Errorf("redisstore: claim of %q replied %v", c.name, reply)
+	}
+	c.mu.Lock()
+	c.epoch = epoch
+	c.base = [2]uint64{p, n}
+	c.mu.Unlock()
+	net := int64(p - n)
+	c.baseNet.Store(net)
+	c.offset.Add(net)
+	return nil
+}
+
+// totalsLocked folds local adds into pn and returns the node's totals.
+func (c *Counter) totalsLocked() (p, n uint64) {
+	l := c.local.Load()
+	if d := l - c.synced; d > 0 {
+		c.pn[0] += uint64(d)
+	} else {
+		c.pn[1] += uint64(-d)
+	}
+	c.synced = l
+	return c.base[0] + c.pn[0], c.base[1] + c.pn[1]
+}
+
+type counterFlush struct {
+	c     *Counter
+	raise *redis.Cmd
+	all   *redis.MapStringStringCmd
+}
+
+// prepare queues the raise of this node's fields and a read of all fields.
+func (c *Counter) prepare(ctx context.Context, pipe redis.Pipeliner) *counterFlush {
+	if c.dead.Load() != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.epoch == 0 {
+		return nil
+	}
+	p, n := c.totalsLocked()
+	return &counterFlush{
+		c: c,
+		raise: scriptRaise.EvalSha(ctx, pipe, c.keys, c.s.opts.Node, c.epoch,
+			strconv.FormatUint(p, 10), strconv.FormatUint(n, 10)),
+		all: pipe.HGetAll(ctx, c.keys[0]),
+	}
+}
+
+func (f *counterFlush) finish(now time.Time) error {
+	c := f.c
+	if err := f.raise.Err(); err != nil {
+		var dead error
+		switch {
+		case redis.HasErrorPrefix(err, "ABACUS_STALE"):
+			dead = fmt.Errorf("%w: counter %q: %w", ErrNodeTaken, c.name, err)
+		case redis.HasErrorPrefix(err, "ABACUS_RETIRED"):
+			dead = fmt.Errorf("%w: counter %q: %w", ErrRetired, c.name, err)
+		default:
+			return err
+		}
+		c.dead.Store(&dead)
+		c.s.opts.Logger.Error("redisstore: counter stopped writing", "counter", c.name, "node", c.s.opts.Node, "err", dead)
+		return dead
+	}
+	fields, err := f.all.Result()
+	if err != nil {
+		return err
+	}
+	others, _, err := sumFields(fields, c.s.opts.Node)
+	if err != nil {
+		return fmt.Errorf("redisstore: counter %q: %w", c.name, err)
+	}
+	c.offset.Store(others + c.baseNet.Load())
+	c.lastSync.Store(now.UnixNano())
+	return nil
+}
+
+// sumFields sums P - N over the fields of every node but own (the "~retired"
+// entry included) and returns own's P and N apart.
+func sumFields(fields map[string]string, own string) (others int64, ownPN [2]uint64, err error) {
+	var sum uint64
+	for k, v := range fields {
+		i := strings.LastIndexByte(k, ':')
+		x, perr := strconv.ParseUint(v, 10, 64)
+		if i < 0 || perr != nil || (k[i+1:] != "p" && k[i+1:] != "n") {
+			return 0, ownPN, fmt.Errorf("malformed field %q = %q", k, v)
+		}
+		neg := k[i+1:] == "n"
+		if k[:i] == own {
+			if neg {
+				ownPN[1] = x
+			} else {
+				ownPN[0] = x
+			}
+			continue
+		}
+		if neg {
+			sum -= x
+		} else {
+			sum += x
+		}
+	}
+	return int64(sum), ownPN, nil
+}
+
+func parseTotal(v any) (uint64, error) {
+	s, ok := v.(string)
+	if !ok {
+		return 0, errors.New("not a string")
+	}
+	return strconv.ParseUint(s, 10, 64)
+}

@@ -1,0 +1,210 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/abacusgo/abacus/internal/redistest"
+)
+
+func TestCounterSync(t *testing.T) {
+	_, rc := startRedis(t, redistest.Options{})
+	ctx := context.Background()
+	a := mustCounter(t, newStore(t, rc, "a", nil), "logins")
+	b := mustCounter(t, newStore(t, rc, "b", nil), "logins")
+	a.Add(10)
+	b.Add(5)
+	b.Dec()
+	if got := a.Value(); got != 10 {
+		t.Fatalf("before any flush a reads %d, want its own 10", got)
+	}
+	if got, err := a.Load(ctx); err != nil || got != 10 {
+		t.Fatalf("Load before flushes: %d, %v; want 10 (a's own adds)", got, err)
+	}
+	must(t, a.s.Flush(ctx))
+	must(t, b.s.Flush(ctx))
+	must(t, a.s.Flush(ctx))
+	if a.Value() != 14 || b.Value() != 14 {
+		t.Fatalf("after flushes a reads %d and b %d, want 14", a.Value(), b.Value())
+	}
+	a.Add(100) // unflushed: a sees it at once, b after the next flushes
+	if got, err := b.Load(ctx); err != nil || got != 14 {
+		t.Fatalf("b.Load = %d, %v; want 14", got, err)
+	}
+	if got, err := a.Load(ctx); err != nil || got != 114 {
+		t.Fatalf("a.Load = %d, %v; want 114", got, err)
+	}
+	if a.Value() != 114 || a.Local() != 110 {
+		t.Fatalf("a: Value %d Local %d, want 114 and 110", a.Value(), a.Local())
+	}
+	fields := rc.HGetAll(ctx, "abacus:{logins}:c").Val()
+	want := map[string]string{"a:p": "10", "b:p": "4"} // N never grew
+	if fmt.Sprint(fields) != fmt.Sprint(want) {
+		t.Fatalf("hash %v, want %v", fields, want)
+	}
+}
+
+// TestRestartContinues: a process that restarts under the same node ID
+// continues from the totals in Redis.
+func TestRestartContinues(t *testing.T) {
+	_, rc := startRedis(t, redistest.Options{})
+	ctx := context.Background()
+	first := mustCounter(t, newStore(t, rc, "a", nil), "c")
+	first.Add(7)
+	must(t, first.s.Flush(ctx))
+	first.Add(3) // never flushed: lost when the process dies
+
+	second := mustCounter(t, newStore(t, rc, "a", nil), "c")
+	second.Add(-2)
+	must(t, second.s.Flush(ctx))
+	if second.Value() != 5 || second.Local() != 5 {
+		t.Fatalf("restarted node reads %d (local %d), want 7 - 2 = 5", second.Value(), second.Local())
+	}
+	// The old process, still around under the same ID, is refused.
+	err := first.s.Flush(ctx)
+	if !errors.Is(err, ErrNodeTaken) || !errors.Is(first.Err(), ErrNodeTaken) {
+		t.Fatalf("old process flush: %v, Err %v; want ErrNodeTaken", err, first.Err())
+	}
+	if got, _ := second.Load(ctx); got != 5 {
+		t.Fatalf("after the refused write the total is %d, want 5", got)
+	}
+}
+
+func TestRetire(t *testing.T) {
+	_, rc := startRedis(t, redistest.Options{})
+	ctx := context.Background()
+	a := mustCounter(t, newStore(t, rc, "a", nil), "c")
+	b := mustCounter(t, newStore(t, rc, "b", nil), "c")
+	a.Add(40)
+	b.Add(2)
+	must(t, b.s.Flush(ctx))
+	must(t, a.Retire(ctx))
+	must(t, a.s.Retire(ctx, "c", "a")) // again: nothing happens
+	must(t, b.s.Flush(ctx))
+	if b.Value() != 42 {
+		t.Fatalf("after retiring a, b reads %d, want 42", b.Value())
+	}
+	fields := rc.HGetAll(ctx, "abacus:{c}:c").Val()
+	if _, ok := fields["a:p"]; ok || fields["~retired:p"] != "40" {
+		t.Fatalf("hash after retiring: %v", fields)
+	}
+	// A new process under the retired ID cannot claim it.
+	again := mustCounter(t, newStore(t, rc, "a", nil), "c")
+	again.Add(1)
+	if err := again.s.Flush(ctx); !errors.Is(err, ErrRetired) || !errors.Is(again.Err(), ErrRetired) {
+		t.Fatalf("claiming a retired node: %v", err)
+	}
+	// A crashed node retired by another: its flushed totals count once.
+	x := mustCounter(t, newStore(t, rc, "x", nil), "c")
+	x.Add(8)
+	must(t, x.s.Flush(ctx))
+	x.Add(1000) // never flushed
+	must(t, b.s.Retire(ctx, "c", "x"))
+	must(t, b.s.Flush(ctx))
+	if b.Value() != 50 {
+		t.Fatalf("after retiring x, b reads %d, want 50", b.Value())
+	}
+	if err := x.s.Flush(ctx); !errors.Is(err, ErrRetired) {
+		t.Fatalf("retired x flushed: %v", err)
+	}
+	if got, _ := b.Load(ctx); got != 50 {
+		t.Fatalf("total %d after x's refused write, want 50", got)
+	}
+}
+
+// TestBigTotals: totals past 2^53 (where Lua numbers stop being exact) and up
+// to 2^64 - 1 compare and add exactly.
+func TestBigTotals(t *testing.T) {
+	_, rc := startRedis(t, redistest.Options{})
+	ctx := context.Background()
+	a := mustCounter(t, newStore(t, rc, "a", nil), "big")
+	a.Add(1 << 53)
+	must(t, a.s.Flush(ctx))
+	a.Add(1) // 2^53 + 1 is not a float64: a Lua tonumber compare would miss it
+	must(t, a.s.Flush(ctx))
+	if got := rc.HGet(ctx, "abacus:{big}:c", "a:p").Val(); got != strconv.FormatUint(1<<53+1, 10) {
+		t.Fatalf("a:p = %s, want 2^53+1", got)
+	}
+	a.Add(math.MaxInt64 - (1<<53 + 1))
+	must(t, a.s.Flush(ctx))
+	must(t, a.s.Retire(ctx, "big", "a"))
+	must(t, a.s.Retire(ctx, "big", "a"))
+	if got := rc.HGet(ctx, "abacus:{big}:c", "~retired:p").Val(); got != strconv.FormatInt(math.MaxInt64, 10) {
+		t.Fatalf("~retired:p = %s, want 2^63-1", got)
+	}
+	b := mustCounter(t, newStore(t, rc, "b", nil), "big")
+	must(t, b.s.Flush(ctx))
+	if b.Value() != math.MaxInt64 {
+		t.Fatalf("b reads %d", b.Value())
+	}
+}
+
+func TestConcurrentAdds(t *testing.T) {
+	_, rc := startRedis(t, redistest.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	stores := []*Store{newStore(t, rc, "a", nil), newStore(t, rc, "b", nil)}
+	var run sync.WaitGroup
+	for _, s := range stores {
+		run.Go(func() { _ = s.Run(ctx) })
+	}
+	var adders sync.WaitGroup
+	for _, s := range stores {
+		c := mustCounter(t, s, "hits")
+		for range 4 {
+			adders.Go(func() {
+				for i := range 20000 {
+					if i%3 == 0 {
+						c.Dec()
+					} else {
+						c.Add(2)
+					}
+				}
+			})
+		}
+	}
+	adders.Wait()
+	cancel()
+	run.Wait() // Run flushes once more on the way out
+	want := int64(2 * 4 * (13333*2 - 6667))
+	for _, s := range stores {
+		must(t, s.Flush(context.Background()))
+	}
+	for _, s := range stores {
+		c := mustCounter(t, s, "hits")
+		if got, err := c.Load(context.Background()); err != nil || got != want || c.Value() != want {
+			t.Fatalf("%s: Load %d (%v), Value %d; want %d", s.opts.Node, got, err, c.Value(), want)
+		}
+	}
+}
+
+func TestOptions(t *testing.T) {
+	_, rc := startRedis(t, redistest.Options{})
+	for _, o := range []Options{{}, {Node: "a b"}, {Node: "a", Prefix: "x{y}"}, {Node: "a", Interval: -1}} {
+		if _, err := New(rc, o); !errors.Is(err, ErrInvalid) {
+			t.Errorf("New(%+v): %v", o, err)
+		}
+	}
+	s := newStore(t, rc, "a", nil)
+	for _, name := range []string{"", "a{b}", "a:b", string(make([]byte, 129))} {
+		if _, err := s.Counter(name); !errors.Is(err, ErrInvalid) {
+			t.Errorf("Counter(%q): %v", name, err)
+		}
+	}
+	c1, _ := s.Counter("x")
+	c2, _ := s.Counter("x")
+	if c1 != c2 {
+		t.Error("the same name gave two counters")
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,21 @@
+-- Raise a node's totals: each field only ever grows, so a write that is
+-- retried, duplicated or delivered after a newer one changes nothing.
+-- KEYS[1] totals hash, KEYS[2] epochs hash, KEYS[3] retired set
+-- ARGV[1] node, ARGV[2] epoch, ARGV[3] P total, ARGV[4] N total
+if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 then
+  return redis.error_reply('ABACUS_RETIRED node ' .. ARGV[1] .. ' has retired')
+end
+local epoch = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
+if tonumber(ARGV[2]) < epoch then
+  return redis.error_reply('ABACUS_STALE node ' .. ARGV[1] .. ' was claimed by a newer process (epoch ' .. epoch .. ')')
+end
+local raised = 0
+for i, suffix in ipairs({':p', ':n'}) do
+  local field = ARGV[1] .. suffix
+  local cur = redis.call('HGET', KEYS[1], field) or '0'
+  if gt(ARGV[2 + i], cur) then
+    redis.call('HSET', KEYS[1], field, ARGV[2 + i])
+    raised = raised + 1
+  end
+end
+return raised

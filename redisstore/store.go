@@ -1,0 +1,330 @@
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/abacusgo/abacus"
+	"github.com/abacusgo/abacus/internal/tick"
+)
+
+var (
+	// ErrRetired is reported for a counter whose node was retired: its writes
+	// are refused and it counts nothing more.
+	ErrRetired = errors.New("redisstore: node retired")
+	// ErrNodeTaken is reported when another process claimed the same node ID
+	// for the same counter: node IDs must be unique among live processes.
+	// This process keeps counting locally but its writes are refused.
+	ErrNodeTaken = errors.New("redisstore: node claimed by another process")
+	// ErrInvalid is wrapped by errors about bad names, options and events.
+	ErrInvalid = errors.New("redisstore: invalid")
+	// ErrFull is returned when a Presence buffer holds MaxPending sessions
+	// that could not be written yet (Redis is down for long).
+	ErrFull = errors.New("redisstore: presence buffer full")
+)
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
+
+// Options configure a Store.
+type Options struct {
+	// Node is this process's node ID, unique among live processes that
+	// write the same counters: 1 to 128 of A-Z a-z 0-9 _ . - (required).
+	Node string
+	// Prefix starts every key (default "abacus").
+	Prefix string
+	// Interval is the period of the background flush (default 1s).
+	Interval time.Duration
+	// Timeout bounds each flush, every command included (default 2s).
+	Timeout time.Duration
+	// Logger gets sync failures and recoveries (default slog.Default()).
+	Logger *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// A Store keeps counters and presence sets in one Redis (or Redis Cluster)
+// for many processes. Each process counts locally, without a round trip per
+// event, and a background flush writes everything in one pipeline per
+// Interval.
+//
+// All methods are safe for concurrent use. See the package doc for what is
+// exact, what may be stale and what a crash can lose.
+type Store struct {
+	client redis.UniversalClient
+	opts   Options
+	start  time.Time
+
+	mu        sync.Mutex
+	counters  map[string]*Counter
+	presences map[string]*Presence
+
+	flushMu sync.Mutex // one flush at a time
+
+	lastSync     atomic.Int64 // Unix nanoseconds of the last successful flush
+	syncs        atomic.Uint64
+	failures     atomic.Uint64
+	lastErr      atomic.Pointer[error]
+	failingSince time.Time // guarded by flushMu
+	lastWarn     time.Time // guarded by flushMu
+}
+
+// New returns a Store that writes through client. It returns an error
+// wrapping ErrInvalid for bad options. It does not contact Redis: the first
+// flush does, and until then (or while Redis is down) counting goes on
+// locally.
+func New(client redis.UniversalClient, opts Options) (*Store, error) {
+	if client == nil {
+		return nil, fmt.Errorf("%w: nil client", ErrInvalid)
+	}
+	if !validName.MatchString(opts.Node) {
+		return nil, fmt.Errorf("%w node ID %q: want 1 to 128 of A-Z a-z 0-9 _ . -", ErrInvalid, opts.Node)
+	}
+	if opts.Prefix == "" {
+		opts.Prefix = "abacus"
+	}
+	if !validName.MatchString(opts.Prefix) {
+		return nil, fmt.Errorf("%w prefix %q", ErrInvalid, opts.Prefix)
+	}
+	if opts.Interval == 0 {
+		opts.Interval = time.Second
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 2 * time.Second
+	}
+	if opts.Interval < 0 || opts.Timeout < 0 {
+		return nil, fmt.Errorf("%w: negative Interval or Timeout", ErrInvalid)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Store{
+		client:    client,
+		opts:      opts,
+		start:     opts.Now(),
+		counters:  make(map[string]*Counter),
+		presences: make(map[string]*Presence),
+	}, nil
+}
+
+// key returns prefix:{name}:suffix. The braces are a Redis Cluster hash tag:
+// every key of one counter or presence set lands in one slot, so scripts
+// that touch several of them work on a cluster.
+func (s *Store) key(name, suffix string) string {
+	return s.opts.Prefix + ":{" + name + "}:" + suffix
+}
+
+// Run flushes every Interval until ctx is done, then flushes once more (with
+// a fresh Timeout) so that a clean shutdown loses nothing, and returns
+// ctx.Err(). Flush errors are reported through Stats, the logger and the
+// registered metrics, never returned: counting goes on locally and the next
+// flush catches up.
+func (s *Store) Run(ctx context.Context) error {
+	err := tick.Every(ctx, s.opts.Interval, func() { _ = s.Flush(ctx) })
+	_ = s.Flush(context.WithoutCancel(ctx))
+	return err
+}
+
+// Flush writes every counter's totals and every buffered presence event to
+// Redis in one pipeline, and refreshes the cached cluster-wide values. It
+// returns the first error; what failed is retried by the next flush.
+func (s *Store) Flush(ctx context.Context) error {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
+	err := s.flush(ctx)
+	if err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
+		// Redis restarted or its script cache was flushed: load and redo.
+		if err = s.loadScripts(ctx); err == nil {
+			err = s.flush(ctx)
+		}
+	}
+	s.report(err)
+	return err
+}
+
+func (s *Store) loadScripts(ctx context.Context) error {
+	for _, sc := range scripts {
+		if err := sc.Load(ctx, s.client).Err(); err != nil {
+			return fmt.Errorf("redisstore: loading scripts: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) flush(ctx context.Context) error {
+	s.mu.Lock()
+	counters := make([]*Counter, 0, len(s.counters))
+	for _, c := range s.counters {
+		counters = append(counters, c)
+	}
+	presences := make([]*Presence, 0, len(s.presences))
+	for _, p := range s.presences {
+		presences = append(presences, p)
+	}
+	s.mu.Unlock()
+
+	claimErr, err := s.claim(ctx, counters)
+	if err != nil {
+		return err
+	}
+	now := s.opts.Now()
+	pipe := s.client.Pipeline()
+	var cflush []*counterFlush
+	for _, c := range counters {
+		if f := c.prepare(ctx, pipe); f != nil {
+			cflush = append(cflush, f)
+		}
+	}
+	var pflush []*presenceFlush
+	for _, p := range presences {
+		pflush = append(pflush, p.prepare(ctx, pipe, now))
+	}
+	_, execErr := pipe.Exec(ctx)
+	first := claimErr
+	for _, f := range cflush {
+		if err := f.finish(now); err != nil && first == nil {
+			first = err
+		}
+	}
+	for _, f := range pflush {
+		if err := f.finish(); err != nil && first == nil {
+			first = err
+		}
+	}
+	if first == nil && execErr != nil && !errors.Is(execErr, redis.Nil) {
+		first = execErr
+	}
+	return first
+}
+
+// claim runs the claim script for every counter that has no epoch yet. It
+// returns the first refusal (a retired node) separately from a failure to
+// talk to Redis, which aborts the flush.
+func (s *Store) claim(ctx context.Context, counters []*Counter) (refused, failed error) {
+	pipe := s.client.Pipeline()
+	var todo []*Counter
+	var cmds []*redis.Cmd
+	for _, c := range counters {
+		if c.needsClaim() {
+			todo = append(todo, c)
+			cmds = append(cmds, scriptClaim.EvalSha(ctx, pipe, c.keys, s.opts.Node))
+		}
+	}
+	if len(todo) == 0 {
+		return nil, nil
+	}
+	_, _ = pipe.Exec(ctx)
+	for i, c := range todo {
+		if err := c.claimed(cmds[i]); err != nil {
+			if !errors.Is(err, ErrRetired) {
+				return nil, err
+			}
+			if refused == nil {
+				refused = err
+			}
+		}
+	}
+	return refused, nil
+}
+
+// report records a flush outcome and logs transitions: the first failure,
+// a reminder every minute while failing, and the recovery. Called with
+// flushMu held.
+func (s *Store) report(err error) {
+	now := s.opts.Now()
+	log := s.opts.Logger
+	if err == nil {
+		s.syncs.Add(1)
+		s.lastSync.Store(now.UnixNano())
+		s.lastErr.Store(nil)
+		if !s.failingSince.IsZero() {
+			log.Info("redisstore: sync recovered", "node", s.opts.Node,
+				"after", now.Sub(s.failingSince).Round(time.Millisecond))
+			s.failingSince = time.Time{}
+		}
+		return
+	}
+	s.failures.Add(1)
+	s.lastErr.Store(&err)
+	switch {
+	case s.failingSince.IsZero():
+		s.failingSince, s.lastWarn = now, now
+		log.Warn("redisstore: sync failing; counting goes on locally", "node", s.opts.Node, "err", err)
+	case now.Sub(s.lastWarn) >= time.Minute:
+		s.lastWarn = now
+		log.Warn("redisstore: sync still failing", "node", s.opts.Node, "err", err,
+			"since", now.Sub(s.failingSince).Round(time.Second), "failures", s.failures.Load())
+	}
+}
+
+// Stats describe the store's syncs with Redis.
+type Stats struct {
+	// LastSync is the time of the last successful flush (zero if none).
+	LastSync time.Time
+	// Age is how long ago that was (or how long since New, if never): the
+	// staleness bound of every cached value and of the data in Redis.
+	Age time.Duration
+	// Syncs and Failures count successful and failed flushes.
+	Syncs, Failures uint64
+	// LastError is the error of the last flush, nil if it succeeded.
+	LastError error
+}
+
+// Stats returns the sync statistics.
+func (s *Store) Stats() Stats {
+	st := Stats{Syncs: s.syncs.Load(), Failures: s.failures.Load()}
+	since := s.start
+	if ns := s.lastSync.Load(); ns != 0 {
+		st.LastSync = time.Unix(0, ns)
+		since = st.LastSync
+	}
+	st.Age = s.opts.Now().Sub(since)
+	if p := s.lastErr.Load(); p != nil {
+		st.LastError = *p
+	}
+	return st
+}
+
+// Register adds the store's metrics to reg: abacus_redisstore_sync_age_seconds
+// (the staleness gauge), abacus_redisstore_syncs_total,
+// abacus_redisstore_sync_errors_total and abacus_redisstore_pending_events
+// (presence events waiting for a flush), each with a node label.
+func (s *Store) Register(reg *abacus.Registry) error {
+	labels := map[string]string{"node": s.opts.Node}
+	return errors.Join(
+		reg.GaugeFunc(abacus.Opts{Name: "abacus_redisstore_sync_age_seconds", Unit: "seconds", ConstLabels: labels,
+			Help: "Seconds since the last successful sync with Redis: how stale the shared counts may be."},
+			func() float64 { return s.Stats().Age.Seconds() }),
+		reg.CounterFunc(abacus.Opts{Name: "abacus_redisstore_syncs_total", ConstLabels: labels,
+			Help: "Successful syncs with Redis."},
+			func() float64 { return float64(s.syncs.Load()) }),
+		reg.CounterFunc(abacus.Opts{Name: "abacus_redisstore_sync_errors_total", ConstLabels: labels,
+			Help: "Failed syncs with Redis; counting goes on locally and the next sync catches up."},
+			func() float64 { return float64(s.failures.Load()) }),
+		reg.GaugeFunc(abacus.Opts{Name: "abacus_redisstore_pending_events", ConstLabels: labels,
+			Help: "Presence events buffered for the next sync."},
+			func() float64 { return float64(s.pending()) }),
+	)
+}
+
+func (s *Store) pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, p := range s.presences {
+		n += p.Pending()
+	}
+	return n
+}
