@@ -35,18 +35,22 @@ func (d *Decoder) Fail(format string, args ...any) {
 }
 
 // Uvarint reads a shortest-form unsigned varint.
-func (d *Decoder) Uvarint(what string) uint64 {
+func (d *Decoder) Uvarint(what string) uint64 { return d.uvarint(what, "") }
+
+// uvarint reads a varint described as what followed by suffix; the two are
+// joined only in an error message, so that decoding allocates nothing.
+func (d *Decoder) uvarint(what, suffix string) uint64 {
 	if d.Err != nil {
 		return 0
 	}
 	v, n := binary.Uvarint(d.B)
 	switch {
 	case n == 0:
-		d.Fail("truncated %s", what)
+		d.Fail("truncated %s%s", what, suffix)
 	case n < 0:
-		d.Fail("%s overflows 64 bits", what)
+		d.Fail("%s%s overflows 64 bits", what, suffix)
 	case n != UvarintLen(v):
-		d.Fail("%s is not a shortest varint", what)
+		d.Fail("%s%s is not a shortest varint", what, suffix)
 	default:
 		d.B = d.B[n:]
 	}
@@ -70,7 +74,7 @@ func (d *Decoder) Byte(what string) byte {
 // Bytes reads a uvarint length, at most max, and that many bytes (aliasing
 // the input).
 func (d *Decoder) Bytes(what string, max int) []byte {
-	n := d.Uvarint(what + " length")
+	n := d.uvarint(what, " length")
 	if d.Err != nil {
 		return nil
 	}
@@ -89,7 +93,7 @@ func (d *Decoder) String(what string, max int) string { return string(d.Bytes(wh
 // Count reads a count of items that take at least min bytes each, and
 // rejects counts the remaining input cannot hold.
 func (d *Decoder) Count(what string, min int) int {
-	n := d.Uvarint(what + " count")
+	n := d.uvarint(what, " count")
 	if d.Err != nil {
 		return 0
 	}
