@@ -1,0 +1,11 @@
+package main
+
+import "syscall"
+
+// sysProcAttr starts redis-server in a process group of its own, so that the
+// terminal's Ctrl-C reaches only this program (which then syncs a last time
+// before it stops the server), and has the kernel kill it should this
+// program die without stopping it.
+func sysProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}
