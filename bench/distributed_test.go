@@ -195,7 +195,7 @@ func (a *aggregate) read() (int64, error) {
 // a pool large enough for the write benchmarks' goroutines.
 func redisClient(tb testing.TB) *redis.Client {
 	srv := redistest.Require(tb)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr(), PoolSize: 256, ReadTimeout: 5 * time.Second})
+	c := redis.NewClient(&redis.Options{Addr: srv.Addr(), PoolSize: 256, ReadTimeout: 5 * time.Second, ContextTimeoutEnabled: true})
 	tb.Cleanup(func() { c.Close() })
 	return c
 }

@@ -37,6 +37,7 @@ func TestCluster(t *testing.T) {
 	cc := redis.NewClusterClient(&redis.ClusterOptions{
 		Addrs:       []string{srv.Addr()},
 		DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second,
+		ContextTimeoutEnabled: true,
 	})
 	t.Cleanup(func() { _ = cc.Close() })
 	ctx := context.Background()

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/abacusgo/abacus/internal/redistest"
 )
@@ -188,6 +191,19 @@ func TestOptions(t *testing.T) {
 		if _, err := New(rc, o); !errors.Is(err, ErrInvalid) {
 			t.Errorf("New(%+v): %v", o, err)
 		}
+	}
+	for _, c := range []redis.UniversalClient{
+		redis.NewClient(&redis.Options{Addr: rc.Options().Addr}),
+		redis.NewClusterClient(&redis.ClusterOptions{Addrs: []string{rc.Options().Addr}}),
+		redis.NewRing(&redis.RingOptions{Addrs: map[string]string{"a": rc.Options().Addr}}),
+	} {
+		if _, err := New(c, Options{Node: "a"}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "ContextTimeoutEnabled") {
+			t.Errorf("New(%T without ContextTimeoutEnabled): %v", c, err)
+		}
+		c.Close()
+	}
+	if _, err := New(nil, Options{Node: "a"}); !errors.Is(err, ErrInvalid) {
+		t.Errorf("New(nil): %v", err)
 	}
 	s := newStore(t, rc, "a", nil)
 	for _, name := range []string{"", "a{b}", "a:b", string(make([]byte, 129))} {

@@ -41,7 +41,9 @@
 // failures start, every minute while they last and when they end, and
 // reported by Stats; the next successful flush writes the totals and the
 // buffered events, so the sync catches up with nothing lost. Every flush and
-// read runs under Options.Timeout.
+// read runs under Options.Timeout; New refuses a go-redis client made
+// without ContextTimeoutEnabled, which would ignore that deadline and wait
+// for its own read timeout, retries included.
 //
 // # What a crash loses
 //

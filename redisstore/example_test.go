@@ -20,7 +20,10 @@ import (
 // tests run against a real redis-server, and examples/logincounter runs the
 // whole case study.)
 func Example() {
-	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
+	rdb := redis.NewClient(&redis.Options{
+		Addr:                  "localhost:6379",
+		ContextTimeoutEnabled: true, // so that the store's Timeout bounds every call
+	})
 	defer rdb.Close()
 	host, _ := os.Hostname()
 	store, err := redisstore.New(rdb, redisstore.Options{Node: host + "-web"})
@@ -49,7 +52,7 @@ func Example() {
 // Presence counts who is online across every process: each process buffers
 // its events and the store's flush writes them; the count comes from Redis.
 func ExamplePresence() {
-	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
+	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379", ContextTimeoutEnabled: true})
 	defer rdb.Close()
 	store, err := redisstore.New(rdb, redisstore.Options{Node: "web-1"})
 	if err != nil {

@@ -77,12 +77,18 @@ type Store struct {
 }
 
 // New returns a Store that writes through client. It returns an error
-// wrapping ErrInvalid for bad options. It does not contact Redis: the first
-// flush does, and until then (or while Redis is down) counting goes on
-// locally.
+// wrapping ErrInvalid for bad options, and for a *redis.Client,
+// *redis.ClusterClient or *redis.Ring made without ContextTimeoutEnabled:
+// go-redis ignores context deadlines on its sockets unless that is set, so
+// Options.Timeout would not bound a call to a Redis that stops answering.
+// It does not contact Redis: the first flush does, and until then (or while
+// Redis is down) counting goes on locally.
 func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if client == nil {
 		return nil, fmt.Errorf("%w: nil client", ErrInvalid)
+	}
+	if !honoursDeadlines(client) {
+		return nil, fmt.Errorf("%w client: set ContextTimeoutEnabled: true in its options, or go-redis ignores the store's Timeout", ErrInvalid)
 	}
 	if !validName.MatchString(opts.Node) {
 		return nil, fmt.Errorf("%w node ID %q: want 1 to 128 of A-Z a-z 0-9 _ . -", ErrInvalid, opts.Node)
@@ -115,6 +121,20 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 		counters:  make(map[string]*Counter),
 		presences: make(map[string]*Presence),
 	}, nil
+}
+
+// honoursDeadlines reports whether client bounds socket I/O by the
+// context's deadline. Clients whose options it cannot see are trusted.
+func honoursDeadlines(client redis.UniversalClient) bool {
+	switch c := client.(type) {
+	case *redis.Client:
+		return c.Options().ContextTimeoutEnabled
+	case *redis.ClusterClient:
+		return c.Options().ContextTimeoutEnabled
+	case *redis.Ring:
+		return c.Options().ContextTimeoutEnabled
+	}
+	return true
 }
 
 // key returns prefix:{name}:suffix. The braces are a Redis Cluster hash tag:
