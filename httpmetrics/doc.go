@@ -1,0 +1,29 @@
+// Package httpmetrics instruments net/http servers with Abacus: requests by
+// method, route and status code, errors, requests in flight, latency and
+// request and response sizes (the RED metrics), per-request statistics
+// carried in the request's context and logged when it ends, a
+// reset-and-report logger, and a /status handler that serves a coherent
+// snapshot of the totals.
+//
+// # Routes, not paths
+//
+// The route label is the pattern of the http.ServeMux that served the
+// request (Request.Pattern, e.g. "GET /users/{id}"), read after the mux has
+// routed it, never the raw path; so the number of series is bounded by the
+// number of patterns. Requests that matched no pattern (404s from the mux,
+// or a handler that is not a ServeMux) share the route "unmatched". Methods
+// outside the standard ones are recorded as "OTHER".
+//
+// # Cost and concurrency
+//
+// Every type here is safe for concurrent use. Recording a request allocates
+// nothing: the response-writer wrapper comes from a pool, label lookups are
+// the registry's allocation-free ones, and counters and histograms are
+// lock-free. Per-request statistics are the exception: carrying them in the
+// context costs the context and request copies Request.WithContext makes, so
+// they are off unless Options.Stats names some.
+//
+// The totals behind /status and the Reporter (requests, errors, in flight)
+// are exact; /status reads them into one snapshot with counter.Snapshot, so
+// errors never exceed requests within it.
+package httpmetrics
