@@ -1,0 +1,83 @@
+package slo
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRules(t *testing.T) {
+	obj := Objective{Name: "api", Target: 0.999}
+	q := Query{Total: `http_server_requests_total{route="GET /api/{id}"}`, Errors: `http_server_errors_total{route="GET /api/{id}"}`}
+	out, err := Rules(obj, q, nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(out)
+	for _, want := range []string{
+		"record: slo:error_ratio:rate5m",
+		"record: slo:error_ratio:rate3d",
+		`expr: "sum(rate(http_server_errors_total{route=\"GET /api/{id}\"}[1h])) / sum(rate(http_server_requests_total{route=\"GET /api/{id}\"}[1h]))"`,
+		`expr: "slo:error_ratio:rate1h{slo=\"api\"} >= (14.4 * 0.001) and slo:error_ratio:rate5m{slo=\"api\"} >= (14.4 * 0.001)"`,
+		"keep_firing_for: 5m",
+		`severity: "ticket"`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("rules lack %s:\n%s", want, text)
+		}
+	}
+	if n := strings.Count(text, "- record:"); n != 7 {
+		t.Errorf("%d recording rules; the workbook alerts use 7 distinct windows", n)
+	}
+	if n := strings.Count(text, "- alert:"); n != 4 {
+		t.Errorf("%d alerting rules", n)
+	}
+	latency, err := Rules(Objective{Name: "api-latency", Target: 0.99}, Query{
+		Total: "http_server_request_duration_seconds_count",
+		Good:  `http_server_request_duration_seconds_bucket{le="0.25"}`,
+	}, []Alert{{Severity: "page", Factor: 10, Long: time.Hour, Short: 5 * time.Minute}}, 10*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(latency), `"1 - sum(rate(http_server_request_duration_seconds_bucket{le=\"0.25\"}[5m]))`) ||
+		!strings.Contains(string(latency), "keep_firing_for: 10m") {
+		t.Errorf("latency rules:\n%s", latency)
+	}
+	promtoolCheck(t, out, latency)
+
+	for _, bad := range []Query{{}, {Total: "a"}, {Total: "a", Good: "b", Errors: "c"}, {Total: "a[5m]", Good: "b"}} {
+		if _, err := Rules(obj, bad, nil, 0); err == nil {
+			t.Errorf("Rules with %+v succeeded", bad)
+		}
+	}
+}
+
+// promtoolCheck runs promtool check rules on each file, when promtool is
+// available: ./scripts/test installs it and sets ABACUS_PROMTOOL.
+func promtoolCheck(t *testing.T, files ...[]byte) {
+	bin := os.Getenv("ABACUS_PROMTOOL")
+	if bin == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("ABACUS_PROMTOOL is not set under CI")
+		}
+		t.Log("ABACUS_PROMTOOL is not set; skipping promtool check rules (./scripts/test sets it)")
+		return
+	}
+	dir := t.TempDir()
+	var paths []string
+	for i, f := range files {
+		p := filepath.Join(dir, "rules"+string(rune('a'+i))+".yml")
+		if err := os.WriteFile(p, f, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	out, err := exec.Command(bin, append([]string{"check", "rules"}, paths...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check rules: %v\n%s", err, out)
+	}
+	t.Logf("promtool:\n%s", out)
+}
