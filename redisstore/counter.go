@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strconv"
@@ -29,9 +30,10 @@ import (
 //
 // All methods are safe for concurrent use.
 type Counter struct {
-	s    *Store
-	name string
-	keys []string // totals hash, epochs hash, retired set
+	s     *Store
+	name  string
+	keys  []string // totals hash, epochs hash, retired set
+	token string   // this process's claim token: a repeated claim is recognised
 
 	local counter.Adaptive // net adds since this process opened the counter
 
@@ -45,6 +47,9 @@ type Counter struct {
 	offset   atomic.Int64 // every other node's net plus baseNet, as of lastSync
 	lastSync atomic.Int64 // Unix nanoseconds
 	dead     atomic.Pointer[error]
+	// retired: the node's totals are in the "~retired" entry, so offset
+	// (every other entry) holds them, and adds no longer count.
+	retired atomic.Bool
 }
 
 // Counter returns the counter called name, made on first use: 1 to 128 of
@@ -58,7 +63,7 @@ func (s *Store) Counter(name string) (*Counter, error) {
 	if c, ok := s.counters[name]; ok {
 		return c, nil
 	}
-	c := &Counter{s: s, name: name, keys: []string{
+	c := &Counter{s: s, name: name, token: rand.Text(), keys: []string{
 		s.key(name, "c"), s.key(name, "c:epoch"), s.key(name, "c:retired"),
 	}}
 	s.counters[name] = c
@@ -83,8 +88,15 @@ func (c *Counter) Local() int64 { return c.baseNet.Load() + c.local.Load() }
 // Value returns the cluster-wide value without a round trip: every other
 // node's total as of the last successful flush, plus this node's current
 // total. It is stale by at most Stats().Age for other nodes' adds (plus
-// their own flush interval) and exact for this node's.
-func (c *Counter) Value() int64 { return c.offset.Load() + c.local.Load() }
+// their own flush interval) and exact for this node's. Once the node is
+// retired, its adds no longer count and Value is the value in Redis as of
+// the last flush.
+func (c *Counter) Value() int64 {
+	if c.retired.Load() {
+		return c.offset.Load()
+	}
+	return c.offset.Load() + c.local.Load()
+}
 
 // Staleness returns the age of the counter's last successful sync (or the
 // time since the store was made, if none).
@@ -106,7 +118,8 @@ func (c *Counter) Err() error {
 }
 
 // Load reads the value from Redis now: the sum over every node's fields,
-// with this node's replaced by its current totals if they are ahead.
+// with this node's replaced by its current totals if they are ahead (unless
+// the node is retired: its totals are then in the "~retired" entry).
 func (c *Counter) Load(ctx context.Context) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.s.opts.Timeout)
 	defer cancel()
@@ -117,6 +130,9 @@ func (c *Counter) Load(ctx context.Context) (int64, error) {
 	others, own, err := sumFields(fields, c.s.opts.Node)
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: counter %q: %w", c.name, err)
+	}
+	if c.retired.Load() {
+		return others, nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -132,16 +148,35 @@ func (c *Counter) Load(ctx context.Context) (int64, error) {
 // and the node can never write this counter again (nor can a later process
 // with the same node ID). Call it after the last Add, when a node with a
 // throwaway ID leaves for good, to keep the hash small.
+//
+// Adds after Retire (and adds racing with it) are not counted.
 func (c *Counter) Retire(ctx context.Context) error {
-	if err := c.s.Flush(ctx); err != nil {
+	s := c.s
+	s.flushMu.Lock() // no flush between the last one and the retirement
+	defer s.flushMu.Unlock()
+	if err := s.flushLocked(ctx); err != nil {
 		return err
 	}
-	if err := c.s.Retire(ctx, c.name, c.s.opts.Node); err != nil {
+	if err := s.Retire(ctx, c.name, s.opts.Node); err != nil {
 		return err
 	}
-	err := fmt.Errorf("%w: %q retired counter %q", ErrRetired, c.s.opts.Node, c.name)
-	c.dead.Store(&err)
+	c.markRetired(fmt.Errorf("%w: %q retired counter %q", ErrRetired, s.opts.Node, c.name))
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
+	if fields, err := s.client.HGetAll(ctx, c.keys[0]).Result(); err == nil {
+		if others, _, err := sumFields(fields, s.opts.Node); err == nil {
+			c.offset.Store(others)
+		}
+	}
 	return nil
+}
+
+// markRetired records that the node's entry was retired: it writes no more,
+// and from the next read on Value and Load count its totals once, in the
+// "~retired" entry.
+func (c *Counter) markRetired(err error) {
+	c.retired.Store(true)
+	c.dead.Store(&err)
 }
 
 // Retire retires node's entry of the counter called name: the way to fold in
@@ -177,7 +212,7 @@ func (c *Counter) claimed(cmd *redis.Cmd) error {
 	if err != nil {
 		if redis.HasErrorPrefix(err, "ABACUS_RETIRED") {
 			err = fmt.Errorf("%w: counter %q: %w", ErrRetired, c.name, err)
-			c.dead.Store(&err)
+			c.markRetired(err)
 		}
 		return err
 	}
@@ -218,8 +253,12 @@ type counterFlush struct {
 	all   *redis.MapStringStringCmd
 }
 
-// prepare queues the raise of this node's fields and a read of all fields.
+// prepare queues the raise of this node's fields and a read of all fields;
+// for a retired node, only the read.
 func (c *Counter) prepare(ctx context.Context, pipe redis.Pipeliner) *counterFlush {
+	if c.retired.Load() {
+		return &counterFlush{c: c, all: pipe.HGetAll(ctx, c.keys[0])}
+	}
 	if c.dead.Load() != nil {
 		return nil
 	}
@@ -239,31 +278,39 @@ func (c *Counter) prepare(ctx context.Context, pipe redis.Pipeliner) *counterFlu
 
 func (f *counterFlush) finish(now time.Time) error {
 	c := f.c
-	if err := f.raise.Err(); err != nil {
-		var dead error
-		switch {
-		case redis.HasErrorPrefix(err, "ABACUS_STALE"):
-			dead = fmt.Errorf("%w: counter %q: %w", ErrNodeTaken, c.name, err)
-		case redis.HasErrorPrefix(err, "ABACUS_RETIRED"):
-			dead = fmt.Errorf("%w: counter %q: %w", ErrRetired, c.name, err)
-		default:
-			return err
+	var dead error
+	if f.raise != nil {
+		if err := f.raise.Err(); err != nil {
+			switch {
+			case redis.HasErrorPrefix(err, "ABACUS_STALE"):
+				dead = fmt.Errorf("%w: counter %q: %w", ErrNodeTaken, c.name, err)
+				c.dead.Store(&dead)
+			case redis.HasErrorPrefix(err, "ABACUS_RETIRED"):
+				// Retired by another store: the read queued after the
+				// raise already counts the totals in "~retired".
+				dead = fmt.Errorf("%w: counter %q: %w", ErrRetired, c.name, err)
+				c.markRetired(dead)
+			default:
+				return err
+			}
+			c.s.opts.Logger.Error("redisstore: counter stopped writing", "counter", c.name, "node", c.s.opts.Node, "err", dead)
 		}
-		c.dead.Store(&dead)
-		c.s.opts.Logger.Error("redisstore: counter stopped writing", "counter", c.name, "node", c.s.opts.Node, "err", dead)
-		return dead
 	}
 	fields, err := f.all.Result()
 	if err != nil {
-		return err
+		return errors.Join(dead, err)
 	}
 	others, _, err := sumFields(fields, c.s.opts.Node)
 	if err != nil {
-		return fmt.Errorf("redisstore: counter %q: %w", c.name, err)
+		return errors.Join(dead, fmt.Errorf("redisstore: counter %q: %w", c.name, err))
 	}
-	c.offset.Store(others + c.baseNet.Load())
+	if c.retired.Load() {
+		c.offset.Store(others)
+	} else {
+		c.offset.Store(others + c.baseNet.Load())
+	}
 	c.lastSync.Store(now.UnixNano())
-	return nil
+	return dead
 }
 
 // sumFields sums P - N over the fields of every node but own (the "~retired"

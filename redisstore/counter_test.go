@@ -92,6 +92,16 @@ func TestRetire(t *testing.T) {
 	if b.Value() != 42 {
 		t.Fatalf("after retiring a, b reads %d, want 42", b.Value())
 	}
+	// The retired node itself reads its totals once (in "~retired"), and
+	// adds after retirement do not count.
+	a.Add(5)
+	if got, err := a.Load(ctx); err != nil || got != 42 || a.Value() != 42 {
+		t.Fatalf("retired a: Load %d, %v, Value %d; want 42", got, err, a.Value())
+	}
+	must(t, a.s.Flush(ctx))
+	if a.Value() != 42 {
+		t.Fatalf("retired a after a flush: Value %d; want 42", a.Value())
+	}
 	fields := rc.HGetAll(ctx, "abacus:{c}:c").Val()
 	if _, ok := fields["a:p"]; ok || fields["~retired:p"] != "40" {
 		t.Fatalf("hash after retiring: %v", fields)
@@ -117,6 +127,36 @@ func TestRetire(t *testing.T) {
 	}
 	if got, _ := b.Load(ctx); got != 50 {
 		t.Fatalf("total %d after x's refused write, want 50", got)
+	}
+	if got, err := x.Load(ctx); err != nil || got != 50 || x.Value() != 50 {
+		t.Fatalf("x retired by another store: Load %d, %v, Value %d; want 50", got, err, x.Value())
+	}
+}
+
+// TestClaimRepeated: the same claim executed again after the process has
+// its reply (a retry or a duplicate that arrives late) does not take the
+// node away from the process that made it.
+func TestClaimRepeated(t *testing.T) {
+	_, rc := startRedis(t, redistest.Options{})
+	ctx := context.Background()
+	c := mustCounter(t, newStore(t, rc, "a", nil), "c")
+	c.Add(5)
+	must(t, c.s.Flush(ctx))
+	for range 2 {
+		if err := scriptClaim.Run(ctx, rc, c.keys, "a", c.token).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Add(3)
+	must(t, c.s.Flush(ctx))
+	if got, err := c.Load(ctx); err != nil || got != 8 || c.Err() != nil {
+		t.Fatalf("after repeated claims: %d, %v, Err %v; want 8", got, err, c.Err())
+	}
+	// Another process's claim still takes it.
+	other := mustCounter(t, newStore(t, rc, "a", nil), "c")
+	must(t, other.s.Flush(ctx))
+	if err := c.s.Flush(ctx); !errors.Is(err, ErrNodeTaken) {
+		t.Fatalf("old process after a new claim: %v", err)
 	}
 }
 

@@ -27,7 +27,9 @@
 // the node left, which this one continues from. Writes carrying an older
 // epoch are refused, so a process that still runs under the same node ID
 // (node IDs must be unique among live processes) is detected: its counter
-// reports ErrNodeTaken and stops writing.
+// reports ErrNodeTaken and stops writing. A claim carries a random token of
+// its process, so the same claim executed twice (a go-redis retry, a late
+// duplicate) returns the same epoch instead of locking its own process out.
 //
 // A node that leaves for good can Retire: one script moves its totals into
 // the "~retired" entry and records the node as retired, so the move happens

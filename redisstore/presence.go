@@ -129,9 +129,15 @@ func (p *Presence) Logout(user, session string, at time.Time) error {
 	return p.Apply(presence.Event{Kind: presence.Logout, User: user, Session: session, At: at})
 }
 
-// Apply buffers an event for the next flush. It returns the errors of
+// Apply buffers an event for the next flush. Its time is truncated to the
+// millisecond, the resolution Redis keeps, so events of one session within
+// one millisecond are ties (a logout wins). It returns the errors of
 // presence.Event.Check, and ErrFull when MaxPending sessions are waiting.
 func (p *Presence) Apply(e presence.Event) error {
+	// Redis keeps times in milliseconds; decide every tie at that
+	// resolution, here as there, so that where an event is decided cannot
+	// change the outcome.
+	e.At = e.At.Truncate(time.Millisecond)
 	if err := e.Check(p.s.opts.Now(), p.opts.MaxSkew); err != nil {
 		return err
 	}

@@ -124,6 +124,31 @@ func TestPresenceTombstones(t *testing.T) {
 	}
 }
 
+// TestPresenceMillisecondTies: Redis keeps milliseconds, so events within
+// one millisecond are decided as ties (logout wins) whether they meet in a
+// process's buffer or in Redis.
+func TestPresenceMillisecondTies(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	ctx := context.Background()
+	now := sec(30)
+	logout := sec(10).Add(200 * time.Microsecond)
+	beat := sec(10).Add(500 * time.Microsecond)
+	for i, together := range []bool{false, true} {
+		s, p := presenceStore(t, srv.Addr(), fmt.Sprint("n", i), func() time.Time { return now })
+		session := fmt.Sprint("s", i)
+		must(t, p.Login("u", session, sec(0)))
+		must(t, p.Logout("u", session, logout))
+		if !together {
+			must(t, s.Flush(ctx))
+		}
+		must(t, p.Heartbeat("u", session, beat))
+		must(t, s.Flush(ctx))
+		if n, _ := p.Active(ctx, now); n != 0 {
+			t.Fatalf("flushed together=%v: %d active; the logout wins the millisecond", together, n)
+		}
+	}
+}
+
 func TestPresenceDistinct(t *testing.T) {
 	srv := redistest.Start(t, redistest.Options{})
 	ctx := context.Background()

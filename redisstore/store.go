@@ -161,6 +161,11 @@ func (s *Store) Run(ctx context.Context) error {
 func (s *Store) Flush(ctx context.Context) error {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
+	return s.flushLocked(ctx)
+}
+
+// flushLocked is Flush with flushMu held.
+func (s *Store) flushLocked(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	err := s.flush(ctx)
@@ -239,7 +244,7 @@ func (s *Store) claim(ctx context.Context, counters []*Counter) (refused, failed
 	for _, c := range counters {
 		if c.needsClaim() {
 			todo = append(todo, c)
-			cmds = append(cmds, scriptClaim.EvalSha(ctx, pipe, c.keys, s.opts.Node))
+			cmds = append(cmds, scriptClaim.EvalSha(ctx, pipe, c.keys, s.opts.Node, c.token))
 		}
 	}
 	if len(todo) == 0 {

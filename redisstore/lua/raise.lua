@@ -9,6 +9,11 @@ local epoch = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
 if tonumber(ARGV[2]) < epoch then
   return redis.error_reply('ABACUS_STALE node ' .. ARGV[1] .. ' was claimed by a newer process (epoch ' .. epoch .. ')')
 end
+if tonumber(ARGV[2]) > epoch then
+  -- Redis lost the epoch (a restart without persistence): restore it, so
+  -- that an older process of the node is still told apart.
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+end
 local raised = 0
 for i, suffix in ipairs({':p', ':n'}) do
   local field = ARGV[1] .. suffix

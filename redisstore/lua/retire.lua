@@ -10,6 +10,6 @@ for _, suffix in ipairs({':p', ':n'}) do
   redis.call('HSET', KEYS[1], '~retired' .. suffix, add(acc, v))
   redis.call('HDEL', KEYS[1], ARGV[1] .. suffix)
 end
-redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1], ARGV[1] .. ':token')
 redis.call('SADD', KEYS[3], ARGV[1])
 return 1
