@@ -135,7 +135,7 @@ func (v *vec[M]) create(p probe, values []string) *M {
 		v.mu.Unlock()
 		return &s.m
 	}
-	if t.n >= v.fam.limit {
+	if t.n.Load() >= int64(v.fam.limit) {
 		v.mu.Unlock()
 		v.limitHit.Inc()
 		return v.overflowSeries()
@@ -205,7 +205,7 @@ func (v *vec[M]) all() []*series[M] {
 		return *p
 	}
 	t := v.table.Load()
-	out := make([]*series[M], 0, t.n)
+	out := make([]*series[M], 0, t.n.Load())
 	for i := range t.buckets {
 		for l := t.buckets[i].Load(); l != nil; l = l.next {
 			out = append(out, l.s)
@@ -217,7 +217,7 @@ func (v *vec[M]) all() []*series[M] {
 }
 
 func (v *vec[M]) len() int {
-	n := v.table.Load().n
+	n := int(v.table.Load().n.Load())
 	if v.overflow.Load() != nil {
 		n++
 	}

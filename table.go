@@ -29,7 +29,7 @@ type series[M any] struct {
 type table[M any] struct {
 	buckets []atomic.Pointer[link[M]]
 	mask    uint64
-	n       int
+	n       atomic.Int64 // series held; written under the writers' lock, read by Len without it
 }
 
 // link is one element of a chain. Links are immutable once published; a
@@ -62,7 +62,7 @@ func (t *table[M]) find(p probe, values []string) *series[M] {
 // use from now on, which is a larger one when this one was full. (The probe
 // lives only in the links, which is where lookups read it.)
 func (t *table[M]) insert(p probe, s *series[M]) *table[M] {
-	if t.n >= len(t.buckets) { // load factor 1: grow
+	if t.n.Load() >= int64(len(t.buckets)) { // load factor 1: grow
 		next := newTable[M](2 * len(t.buckets))
 		for i := range t.buckets {
 			for l := t.buckets[i].Load(); l != nil; l = l.next {
@@ -78,7 +78,7 @@ func (t *table[M]) insert(p probe, s *series[M]) *table[M] {
 func (t *table[M]) push(p probe, s *series[M]) {
 	b := &t.buckets[p.hash&t.mask]
 	b.Store(&link[M]{probe: p, s: s, next: b.Load()})
-	t.n++
+	t.n.Add(1)
 }
 
 // remove deletes s, whose probe is p, if present, by rebuilding the part of
@@ -93,7 +93,7 @@ func (t *table[M]) remove(p probe, s *series[M]) bool {
 				rest = &link[M]{probe: before[i].probe, s: before[i].s, next: rest}
 			}
 			b.Store(rest)
-			t.n--
+			t.n.Add(-1)
 			return true
 		}
 		before = append(before, l)

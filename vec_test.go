@@ -1,6 +1,7 @@
 package abacus
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -177,5 +178,34 @@ func TestUnregisterAndDefault(t *testing.T) {
 	}
 	if old.Family("go_goroutines") == nil {
 		t.Fatal("the default registry lacks the Go metrics")
+	}
+}
+
+// TestLenWhileCreating reads a family's size (as exposition and the meta
+// metrics do) while other goroutines create series; under -race this
+// catches an unsynchronised series count.
+func TestLenWhileCreating(t *testing.T) {
+	r := NewRegistry(WithoutMetaMetrics())
+	cv := Must(r.CounterVec(Opts{Name: "created_total", Help: "h"}, "id"))
+	f := r.Family("created_total")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 1000 {
+			cv.With(strconv.Itoa(i)).Inc()
+		}
+	}()
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+			if n := f.Len(); n < 0 || n > 1000 {
+				t.Fatalf("Len %d", n)
+			}
+		}
+	}
+	if n := f.Len(); n != 1000 {
+		t.Fatalf("Len %d after 1000 series", n)
 	}
 }

@@ -1,5 +1,6 @@
 // Command abacus is the Abacus command-line tool.
 //
+//	abacus demo [flags]    an instrumented HTTP service under synthetic load
 //	abacus bench [flags]   the contention lab: every counter type at 1, 2, 4, … goroutines
 //	abacus help [command]  usage of a command
 //
@@ -30,6 +31,7 @@ var errUsage = errors.New("usage")
 
 func commands() []command {
 	return []command{
+		{"demo", "run an instrumented HTTP service under synthetic load", runDemo},
 		{"bench", "measure every counter type under contention (the contention lab)", runBench},
 	}
 }
