@@ -22,7 +22,6 @@ func (rec *recorder) reset(w http.ResponseWriter, r *http.Request) {
 	rec.w = w
 	rec.code, rec.wroteHeader, rec.written = 0, false, 0
 	rec.body = body{}
-	rec.stats.reset()
 }
 
 // release drops the references to the request, so that the pool holds
@@ -30,6 +29,7 @@ func (rec *recorder) reset(w http.ResponseWriter, r *http.Request) {
 func (rec *recorder) release() {
 	rec.w = nil
 	rec.body = body{}
+	rec.stats.reset()
 	rec.stats.names = nil
 }
 

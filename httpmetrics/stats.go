@@ -21,8 +21,9 @@ type Stats struct {
 	values [MaxStats]atomic.Int64
 }
 
+// reset zeroes the values a request may have used.
 func (s *Stats) reset() {
-	for i := range s.values {
+	for i := range s.names {
 		s.values[i].Store(0)
 	}
 }
