@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/abacusgo/abacus"
+	"github.com/abacusgo/abacus/histogram"
 )
 
 // sim is a service under simulated time: every minute it serves rate
@@ -220,6 +221,40 @@ func TestInvalid(t *testing.T) {
 	} {
 		if _, err := New(c.o, c.opts); err == nil {
 			t.Errorf("New(%+v, %+v) succeeded", c.o, c.opts)
+		}
+	}
+}
+
+// TestLatencySource: the good events of a latency objective are the
+// observations at or below the threshold, counted exactly at a bucket
+// boundary and conservatively between boundaries.
+func TestLatencySource(t *testing.T) {
+	h := histogram.MustNew()
+	for i := 1; i <= 1000; i++ {
+		h.Observe(float64(i) / 1000) // 1 ms to 1 s
+	}
+	for _, c := range []struct {
+		threshold float64
+		good      float64
+	}{
+		{0.25, 250}, // a power of two: exact
+		{0.5, 500},  // likewise
+		{1, 1000},   // everything
+		{0.001, 0},  // not a boundary: the bucket of 0.001 straddles it, so that observation counts as slow
+		{0.3, 299},  // between boundaries: the largest boundary below 0.3 counts 299 or fewer
+	} {
+		good, total := Latency(h.Snapshot, c.threshold)()
+		if total != 1000 {
+			t.Fatalf("total %v", total)
+		}
+		if c.threshold == 0.3 {
+			if good > 300 || good < 290 {
+				t.Errorf("threshold 0.3: %v good, want a little under 300", good)
+			}
+			continue
+		}
+		if good != c.good {
+			t.Errorf("threshold %v: %v good, want %v", c.threshold, good, c.good)
 		}
 	}
 }
