@@ -18,7 +18,8 @@ Runs an HTTP service instrumented with Abacus under a built-in load
 generator, until interrupted (Ctrl-C) or -duration passes, then shuts down
 gracefully. The service counts requests by method, route and status code,
 errors, requests in flight, latency and sizes (package httpmetrics), keeps
-per-request statistics, tracks an availability SLO with burn-rate alerts
+per-request statistics, tracks an availability SLO and a latency SLO (99% of item
+requests within 125 ms) with burn-rate alerts
 (package slo) and counts users online (package presence). It serves:
 
   /                 what is where, and the SLO's state

@@ -88,7 +88,7 @@ func TestDemo(t *testing.T) {
 	}
 	for _, name := range []string{"http_server_requests_total", "http_server_errors_total", "http_server_requests_in_flight",
 		"http_server_request_duration_seconds", "http_server_request_stats_total", "slo_error_budget_remaining",
-		"slo_alert_firing", "demo_sessions_online", "demo_logins_total", "go_goroutines", "process_cpu_seconds_total"} {
+		"slo_alert_firing", "demo_item_latency_seconds", "demo_sessions_online", "demo_logins_total", "go_goroutines", "process_cpu_seconds_total"} {
 		if fams[name] == nil {
 			t.Errorf("/metrics lacks %s", name)
 		}
@@ -120,7 +120,7 @@ func TestDemo(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if code, _, body := get(base+"/", ""); code != 200 || !strings.Contains(body, "page-1h-5m") {
+	if code, _, body := get(base+"/", ""); code != 200 || !strings.Contains(body, "page-1h-5m") || !strings.Contains(body, "SLO api-latency") {
 		t.Errorf("/: %d %s", code, body)
 	}
 	if code, _, _ := get(base+"/debug/pprof/", ""); code != 404 {
