@@ -19,9 +19,15 @@
 // Every type here is safe for concurrent use. Recording a request allocates
 // nothing: the response-writer wrapper comes from a pool, label lookups are
 // the registry's allocation-free ones, and counters and histograms are
-// lock-free. Per-request statistics are the exception: carrying them in the
-// context costs the context and request copies Request.WithContext makes, so
-// they are off unless Options.Stats names some.
+// lock-free. Two things cost allocations, only when they happen: per-request
+// statistics (the Stats, and the context and request copies
+// Request.WithContext makes), which are off unless Options.Stats names
+// some; and a request body of unknown length (chunked), whose size is
+// counted by a reader set on a copy of the request. Bodies with a
+// Content-Length are measured by it and not wrapped. Nothing the handler
+// can still hold after it returns (the request, its body, its statistics)
+// is pooled, so handlers that outlive the call, as behind
+// http.TimeoutHandler, are safe.
 //
 // The totals behind /status and the Reporter (requests, errors, in flight)
 // are exact; /status reads them into one snapshot with counter.Snapshot, so

@@ -163,29 +163,40 @@ func (m *Middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Req
 	rec := m.pool.Get().(*recorder)
 	rec.reset(w, r)
 	req := r
+	var stats *Stats
 	if len(m.stats) > 0 {
-		rec.stats.names = m.stats
-		req = r.WithContext(withStats(r.Context(), &rec.stats))
+		// Not pooled: a handler may hand the context to work that outlives
+		// the request (http.TimeoutHandler does).
+		stats = &Stats{names: m.stats}
+		req = r.WithContext(withStats(r.Context(), stats))
 	}
-	if r.Body != nil && r.Body != http.NoBody {
-		rec.body.rc = r.Body
-		req.Body = &rec.body
+	var counted *body
+	if r.ContentLength < 0 && r.Body != nil && r.Body != http.NoBody {
+		// A body of unknown length (chunked) is measured by what the
+		// handler reads. The counting reader goes on a copy of the request,
+		// so that the server still finds its own body on the original (it
+		// looks for its Expect: 100-continue reader there), and is not
+		// pooled, since a handler's goroutines may read it after the call.
+		counted = &body{rc: r.Body}
+		if req == r {
+			req = r.Clone(r.Context())
+		}
+		req.Body = counted
 	}
 	panicked := true
 	defer func() {
-		// req may be a copy; the mux sets the pattern on the request it
-		// was given.
-		m.finish(rec, req, start, panicked)
 		if req != r {
+			// The mux sets the pattern on the request it was given.
 			r.Pattern = req.Pattern
 		}
+		m.finish(rec, r, counted, stats, start, panicked)
 	}()
 	next.ServeHTTP(rec, req)
 	panicked = false
 }
 
 // finish records a request that ended, and returns rec to the pool.
-func (m *Middleware) finish(rec *recorder, r *http.Request, start time.Time, panicked bool) {
+func (m *Middleware) finish(rec *recorder, r *http.Request, counted *body, stats *Stats, start time.Time, panicked bool) {
 	elapsed := time.Since(start)
 	method := methodLabel(r.Method)
 	route := r.Pattern
@@ -194,33 +205,34 @@ func (m *Middleware) finish(rec *recorder, r *http.Request, start time.Time, pan
 	}
 	code := rec.code
 	switch {
-	case panicked && !rec.wroteHeader:
-		code = http.StatusInternalServerError // net/http closes the connection
+	case panicked:
+		// net/http drops the connection: whatever status was written, the
+		// client gets no complete response.
+		code = http.StatusInternalServerError
 	case !rec.wroteHeader:
 		code = http.StatusOK // the handler wrote nothing: net/http sends 200
 	}
 	failed := panicked || m.isError(code)
 
 	m.requests.With(method, route, codeLabel(code)).Inc()
+	// The total before the failures, so that a reader of both (Totals reads
+	// the failures first) never sees more failures than requests.
+	m.total.Inc()
 	if failed {
 		m.errs.With(method, route).Inc()
 		m.failed.Inc()
 	}
 	m.duration.With(method, route).ObserveDuration(elapsed)
 	in := r.ContentLength
-	if in < 0 {
-		in = rec.body.n
+	if counted != nil {
+		in = counted.n.Load()
 	}
-	m.reqSize.With(method, route).ObserveInt(in)
+	m.reqSize.With(method, route).ObserveInt(max(in, 0))
 	m.respSize.With(method, route).ObserveInt(rec.written)
-	m.total.Inc()
 	m.inFlight.Dec()
 	m.active.Dec()
-	if len(m.stats) > 0 {
-		m.logStats(r, method, route, code, elapsed, &rec.stats)
-	}
-	if r.Body == &rec.body {
-		r.Body = rec.body.rc
+	if stats != nil {
+		m.logStats(r, method, route, code, elapsed, stats)
 	}
 	rec.release()
 	m.pool.Put(rec)

@@ -5,33 +5,29 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync/atomic"
 )
 
-// A recorder wraps a request's ResponseWriter and Body to see the status
-// code and count the bytes. Recorders are pooled: one per request in flight.
+// A recorder wraps a request's ResponseWriter to see the status code and
+// count the bytes written. Recorders are pooled: one per request in flight.
+// (A ResponseWriter must not be used after ServeHTTP returns, so a handler
+// cannot reach a recorder that went back to the pool.)
 type recorder struct {
 	w           http.ResponseWriter
 	code        int
 	wroteHeader bool
+	upgrade     bool // the request asks for a protocol upgrade
 	written     int64
-	body        body
-	stats       Stats
 }
 
 func (rec *recorder) reset(w http.ResponseWriter, r *http.Request) {
 	rec.w = w
 	rec.code, rec.wroteHeader, rec.written = 0, false, 0
-	rec.body = body{}
+	rec.upgrade = r.Header.Get("Upgrade") != ""
 }
 
-// release drops the references to the request, so that the pool holds
-// none.
-func (rec *recorder) release() {
-	rec.w = nil
-	rec.body = body{}
-	rec.stats.reset()
-	rec.stats.names = nil
-}
+// release drops the reference to the writer, so that the pool holds none.
+func (rec *recorder) release() { rec.w = nil }
 
 func (rec *recorder) Header() http.Header { return rec.w.Header() }
 
@@ -57,6 +53,15 @@ func (rec *recorder) started() {
 func (rec *recorder) Write(b []byte) (int, error) {
 	rec.started()
 	n, err := rec.w.Write(b)
+	rec.written += int64(n)
+	return n, err
+}
+
+// WriteString keeps io.WriteString from converting to []byte, which would
+// allocate.
+func (rec *recorder) WriteString(s string) (int, error) {
+	rec.started()
+	n, err := io.WriteString(rec.w, s)
 	rec.written += int64(n)
 	return n, err
 }
@@ -87,25 +92,33 @@ func (rec *recorder) Flush() {
 }
 
 // Hijack hands the connection over, if the underlying writer can (for
-// WebSockets). The request is then recorded with the status written before,
-// 101 for a WebSocket upgrade.
+// WebSockets). A request that asked for an upgrade and whose handler wrote
+// no status before hijacking is recorded as 101 Switching Protocols, which
+// is what such a handler writes on the connection itself; other hijacked
+// requests keep the status written before, or 200.
 func (rec *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	return http.NewResponseController(rec.w).Hijack()
+	c, rw, err := http.NewResponseController(rec.w).Hijack()
+	if err == nil && !rec.wroteHeader && rec.upgrade {
+		rec.code, rec.wroteHeader = http.StatusSwitchingProtocols, true
+	}
+	return c, rw, err
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer's other
 // methods (deadlines, full duplex).
 func (rec *recorder) Unwrap() http.ResponseWriter { return rec.w }
 
-// body counts the bytes a handler reads from the request body.
+// body counts the bytes a handler reads from a request body of unknown
+// length. The count is atomic: a handler's goroutines may still read while
+// the request is recorded.
 type body struct {
 	rc io.ReadCloser
-	n  int64
+	n  atomic.Int64
 }
 
 func (b *body) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
-	b.n += int64(n)
+	b.n.Add(int64(n))
 	return n, err
 }
 

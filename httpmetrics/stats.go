@@ -21,13 +21,6 @@ type Stats struct {
 	values [MaxStats]atomic.Int64
 }
 
-// reset zeroes the values a request may have used.
-func (s *Stats) reset() {
-	for i := range s.names {
-		s.values[i].Store(0)
-	}
-}
-
 // Get returns the value of the statistic called name, 0 if there is none.
 func (s *Stats) Get(name string) int64 {
 	for i, n := range s.names {
