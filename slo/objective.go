@@ -16,18 +16,20 @@ import (
 type Source func() (good, total float64)
 
 // Ratio is a Source over two cumulative counters, for example the requests
-// that succeeded and all requests. total is read first, so that good never
-// exceeds it when both grow concurrently in that order (good bumped after
-// total).
+// that succeeded and all requests. good is read first: when an event bumps
+// total before good (as httpmetrics does), reading in the other order could
+// see good ahead of total.
 func Ratio(good, total func() float64) Source {
 	return func() (float64, float64) {
-		t := total()
-		return good(), t
+		g := good()
+		return g, total()
 	}
 }
 
 // ErrorRatio is a Source over a counter of failed events and one of all
-// events: good = total - errors. errors is read first.
+// events: good = total - errors. errors is read first. Reads that straddle
+// an event can make good appear to go back by a little for one sample; the
+// Tracker holds it instead of taking it for a restart.
 func ErrorRatio(errs, total func() float64) Source {
 	return func() (float64, float64) {
 		e := errs()
@@ -42,7 +44,13 @@ func ErrorRatio(errs, total func() float64) Source {
 // used (see histogram.Snapshot.Classic), so the objective errs on the strict
 // side. Use a power of two, or a bound in the histogram's classic buckets,
 // to count exactly at the threshold.
+//
+// Latency panics if threshold is not a positive number: that is a
+// programming error, found when the objective is set up.
 func Latency(snapshot func() *histogram.Snapshot, threshold float64) Source {
+	if !(threshold > 0) || math.IsInf(threshold, 0) {
+		panic(fmt.Sprintf("slo: Latency threshold %v is not a positive number", threshold))
+	}
 	bounds := []float64{threshold}
 	return func() (float64, float64) {
 		s := snapshot()

@@ -162,13 +162,23 @@ func (t *Tracker) Tick() {
 }
 
 func (t *Tracker) tickLocked(now time.Time, good, total float64) []Event {
-	// Counters that went back restarted: keep what they had counted.
-	if good < t.lastRaw.good || total < t.lastRaw.total {
+	at := now.UnixNano()
+	if last, ok := t.fine.newest(); ok && at < last.at {
+		return nil // the wall clock stepped back: wait until it passes the newest sample
+	}
+	switch {
+	case total < t.lastRaw.total:
+		// The counters restarted: keep what they had counted.
 		t.offset.good += t.lastRaw.good
 		t.offset.total += t.lastRaw.total
+	case good < t.lastRaw.good:
+		// Good went back while total did not: the two reads straddled an
+		// event (ErrorRatio derives good from two counters), not a restart.
+		good = t.lastRaw.good
 	}
+	good = min(good, total)
 	t.lastRaw = sample{good: good, total: total}
-	s := sample{at: now.UnixNano(), good: good + t.offset.good, total: total + t.offset.total}
+	s := sample{at: at, good: good + t.offset.good, total: total + t.offset.total}
 	res := int64(t.opts.Resolution)
 	if last, ok := t.fine.newest(); ok && s.at/res == last.at/res {
 		t.fine.buf[(t.fine.head-1+len(t.fine.buf))%len(t.fine.buf)] = s // same slot

@@ -258,3 +258,56 @@ func TestLatencySource(t *testing.T) {
 		}
 	}
 }
+
+// TestStraddlingReads: during an outage, good derived as total - errors
+// from two reads can appear to go back by one; that must not be taken for a
+// counter restart, which would count the whole history again and hide the
+// outage.
+func TestStraddlingReads(t *testing.T) {
+	s := newSim(t, Options{})
+	s.run(4*24*time.Hour, 0)
+	s.run(3*time.Minute, 1) // everything fails
+	s.good--                // one read straddled a failure
+	s.run(0, 0)
+	s.tr.Tick()
+	s.good++
+	s.run(20*time.Minute, 1)
+	if b := s.tr.BurnRate(time.Hour); b < 200 {
+		t.Fatalf("burn over the hour %v during a total outage; the history was counted again", b)
+	}
+	for _, e := range s.events {
+		if !e.Firing {
+			t.Fatalf("an alert resolved during the outage: %v", s.fired())
+		}
+	}
+}
+
+// TestClockStepsBack: a wall clock that steps back does not scramble the
+// history.
+func TestClockStepsBack(t *testing.T) {
+	s := newSim(t, Options{})
+	s.run(2*time.Hour, 0.01)
+	before := s.tr.BurnRate(time.Hour)
+	s.now = s.now.Add(-30 * time.Minute)
+	s.run(10*time.Minute, 0.01) // ticks before the newest sample are ignored
+	if after := s.tr.BurnRate(time.Hour); math.Abs(after-before) > 0.01*before {
+		t.Fatalf("burn %v after the clock stepped back, %v before", after, before)
+	}
+	s.run(60*time.Minute, 0.01)
+	if r := s.tr.BurnRate(time.Hour); math.Abs(r-10) > 0.5 {
+		t.Fatalf("burn %v once the clock caught up, want 10", r)
+	}
+}
+
+func TestLatencyInvalid(t *testing.T) {
+	for _, v := range []float64{0, -1, math.NaN(), math.Inf(1)} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Latency(%v) did not panic", v)
+				}
+			}()
+			Latency(histogram.MustNew().Snapshot, v)
+		}()
+	}
+}
