@@ -45,12 +45,13 @@ func newLoad(cfg Config, base string, log *slog.Logger) *load {
 	return l
 }
 
-// run sends requests until ctx ends, each on a goroutine of its own (up to
-// a bound, so that a slow service sheds load instead of piling up).
+// run sends requests until ctx ends, at cfg.Rate on average: every tick it
+// sends as many as the time since the start calls for (a token bucket, so a
+// late tick catches up), each on a goroutine of its own, up to a bound, so
+// that a slow service sheds load instead of piling it up.
 func (l *load) run(ctx context.Context) {
 	defer l.client.CloseIdleConnections()
-	interval := time.Duration(float64(time.Second) / l.cfg.Rate)
-	tick := time.NewTicker(max(interval, 100*time.Microsecond))
+	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	sem := make(chan struct{}, 256)
 	defer func() { // wait for the requests in flight
@@ -58,21 +59,30 @@ func (l *load) run(ctx context.Context) {
 			sem <- struct{}{}
 		}
 	}()
-	perTick := max(1, int(float64(max(interval, 100*time.Microsecond))/float64(interval)))
+	start := time.Now()
+	var sent, dropped int64
+	defer func() {
+		if dropped > 0 {
+			l.log.Info("demo load: requests dropped because the service was slower than -rate", "dropped", dropped, "sent", sent-dropped)
+		}
+	}()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			for range perTick {
-				method, path, form := l.next(now)
+			due := int64(now.Sub(start).Seconds()*l.cfg.Rate) - sent
+			for ; due > 0; due-- {
+				sent++
 				select {
 				case sem <- struct{}{}:
+					method, path, form := l.next(now) // only for requests that go out
 					go func() {
 						defer func() { <-sem }()
 						l.send(ctx, method, path, form)
 					}()
-				default: // the service is slower than the rate: drop
+				default:
+					dropped++
 				}
 			}
 		}
