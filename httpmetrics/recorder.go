@@ -16,18 +16,19 @@ type recorder struct {
 	w           http.ResponseWriter
 	code        int
 	wroteHeader bool
-	upgrade     bool // the request asks for a protocol upgrade
+	req         *http.Request // for Hijack
 	written     int64
 }
 
 func (rec *recorder) reset(w http.ResponseWriter, r *http.Request) {
 	rec.w = w
 	rec.code, rec.wroteHeader, rec.written = 0, false, 0
-	rec.upgrade = r.Header.Get("Upgrade") != ""
+	rec.req = r
 }
 
-// release drops the reference to the writer, so that the pool holds none.
-func (rec *recorder) release() { rec.w = nil }
+// release drops the references to the writer and the request, so that the
+// pool holds none.
+func (rec *recorder) release() { rec.w, rec.req = nil, nil }
 
 func (rec *recorder) Header() http.Header { return rec.w.Header() }
 
@@ -98,7 +99,7 @@ func (rec *recorder) Flush() {
 // requests keep the status written before, or 200.
 func (rec *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c, rw, err := http.NewResponseController(rec.w).Hijack()
-	if err == nil && !rec.wroteHeader && rec.upgrade {
+	if err == nil && !rec.wroteHeader && rec.req.Header.Get("Upgrade") != "" {
 		rec.code, rec.wroteHeader = http.StatusSwitchingProtocols, true
 	}
 	return c, rw, err
