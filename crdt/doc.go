@@ -49,10 +49,15 @@
 // the node retires into an heir, a surviving replica:
 //
 //  1. The leaving node stops adding and calls Retire(heir), which freezes it
-//     and returns a handoff: its final entry, addressed to heir.
+//     and returns a handoff addressed to heir: its final entry, and the
+//     tombstones of the nodes whose counts that entry holds (those it
+//     absorbed or evicted, and theirs, and so on).
 //  2. The handoff is delivered to the heir (retried until acknowledged) and
 //     the heir calls Absorb. In one step, under one version, the heir adds
-//     the final entry to its own and records a tombstone (node, heir).
+//     the final entry to its own, records a tombstone (node, heir), and
+//     records the handoff's tombstones too, so that a node retired into a
+//     node that retired in turn is buried wherever the last heir's entry
+//     goes.
 //     Absorbing the same handoff again is a no-op.
 //  3. The heir's next delta carries both the raised heir entry and the
 //     tombstone. A replica that merges it drops the retired node's entry and

@@ -142,6 +142,8 @@ func TestJSONRejects(t *testing.T) {
 		"unsorted":        `{"kind":"g","node":"a","cursor":{"epoch":1,"version":1},"entries":[{"node":"b","p":1},{"node":"a","p":1}]}`,
 		"deep":            strings.Repeat("[", 100) + strings.Repeat("]", 100),
 		"null":            `null`,
+		"key case":        `{"KIND":"g","Node":"a","CURSOR":{"Epoch":1,"version":2},"Entries":[{"NODE":"a","P":5}]}`,
+		"case duplicate":  `{"kind":"g","node":"a","cursor":{"epoch":1,"version":1},"entries":[{"node":"a","p":5,"P":7}]}`,
 	}
 	for name, in := range cases {
 		var s State

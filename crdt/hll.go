@@ -98,7 +98,11 @@ func (h *HLL) Count() uint64 {
 		z *= 0.5
 	}
 	z += m * hllSigma(float64(hist[0])/m)
-	return uint64(math.Round(m * m / (2 * math.Ln2) / z))
+	est := math.Round(m * m / (2 * math.Ln2) / z)
+	if !(est < math.MaxUint64) { // every register at the top rank: z is 0
+		return math.MaxUint64
+	}
+	return uint64(est)
 }
 
 func hllSigma(x float64) float64 {

@@ -146,3 +146,16 @@ func BenchmarkHLLCount(b *testing.B) {
 		h.Count()
 	}
 }
+
+// TestHLLSaturated: a sketch with every register at the top rank (reachable
+// by AddHash or by decoding) counts the largest number, not a platform-
+// dependent conversion of +Inf.
+func TestHLLSaturated(t *testing.T) {
+	var h HLL
+	for i := range uint64(hllRegisters) {
+		h.AddHash(i << (64 - HLLPrecision)) // register i, no further bits set: the top rank
+	}
+	if got := h.Count(); got != math.MaxUint64 {
+		t.Fatalf("Count of a saturated sketch = %d", got)
+	}
+}

@@ -127,8 +127,16 @@ func (s *State) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// jsonKeys are the keys of every object in the JSON form, exactly as
+// written; which belong to which object is checked by the decoder.
+var jsonKeys = map[string]bool{
+	"kind": true, "node": true, "heir": true, "cursor": true, "entries": true, "retired": true,
+	"epoch": true, "version": true, "p": true, "n": true,
+}
+
 // noDuplicateKeys walks a JSON document and reports the first object that
-// has a key twice (encoding/json would silently keep the last).
+// has a key twice (encoding/json would silently keep the last), or a key
+// that is not one of the format's names exactly.
 func noDuplicateKeys(data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -150,6 +158,11 @@ func noDuplicateKeys(data []byte) error {
 					return err
 				}
 				key := k.(string)
+				if !jsonKeys[key] {
+					// encoding/json matches keys without regard to case;
+					// only the exact names are the format.
+					return fmt.Errorf("unknown key %q", key)
+				}
 				if seen[key] {
 					return fmt.Errorf("duplicate key %q", key)
 				}

@@ -116,7 +116,9 @@ func (r *replica) deltaSince(c Cursor) State {
 		since = 0
 	}
 	s := State{Kind: r.kind, Node: r.id, Cursor: Cursor{Epoch: r.epoch, Version: r.version}}
-	if r.own.ver > since {
+	if _, evicted := r.retired[r.id]; !evicted && r.own.ver > since {
+		// (An evicted replica's entry lives in its heir; it sends only what
+		// it learned.)
 		s.Entries = append(s.Entries, Entry{Node: r.id, P: r.own.p, N: r.own.n})
 	}
 	for id, e := range r.entries {
@@ -245,8 +247,35 @@ func (r *replica) retire(heir string) (State, error) {
 		Node:    r.id,
 		Cursor:  Cursor{Epoch: r.epoch, Version: r.version},
 		Entries: []Entry{{Node: r.id, P: r.own.p, N: r.own.n}},
+		Retired: r.foldedLocked(),
 		Heir:    heir,
 	}, nil
+}
+
+// foldedLocked returns, sorted, the tombstones of every node whose count
+// lives in this replica's own entry: those it absorbed or evicted, those
+// they had absorbed, and so on. A handoff carries them, so that the heir
+// buries them too; otherwise a replica still holding one of their entries
+// would count it again inside the heir's. Called with mu held.
+func (r *replica) foldedLocked() []Tombstone {
+	into := map[string]bool{r.id: true}
+	for grew := true; grew; {
+		grew = false
+		for node, g := range r.retired {
+			if into[g.heir] && !into[node] {
+				into[node] = true
+				grew = true
+			}
+		}
+	}
+	var out []Tombstone
+	for node := range into {
+		if node != r.id {
+			out = append(out, Tombstone{Node: node, Heir: r.retired[node].heir})
+		}
+	}
+	slices.SortFunc(out, func(a, b Tombstone) int { return strings.Compare(a.Node, b.Node) })
+	return out
 }
 
 func (r *replica) absorb(h *State) error {
@@ -273,12 +302,34 @@ func (r *replica) absorb(h *State) error {
 		}
 		return fmt.Errorf("%w: %q already retired into %q", ErrConflict, h.Node, g.heir)
 	}
+	// The nodes the leaving one had folded in are buried here too (their
+	// counts come with its entry); check them all before changing anything.
+	for _, t := range h.Retired {
+		if t.Node == r.id {
+			return fmt.Errorf("%w: the handoff of %q says %q retired into %q", ErrConflict, h.Node, r.id, t.Heir)
+		}
+		if g, ok := r.retired[t.Node]; ok && g.heir != t.Heir {
+			return fmt.Errorf("%w: %q into %q here and into %q in the handoff of %q", ErrConflict, t.Node, g.heir, t.Heir, h.Node)
+		}
+	}
 	// Take the larger of the handoff and what we already merged of the node.
 	e := h.Entries[0]
 	if cur, ok := r.entries[h.Node]; ok {
 		e.P, e.N = max(e.P, cur.p), max(e.N, cur.n)
 	}
 	r.foldLocked(e)
+	base := r.base.Load()
+	for _, t := range h.Retired {
+		if _, ok := r.retired[t.Node]; ok {
+			continue
+		}
+		r.retired[t.Node] = &grave{heir: t.Heir, ver: r.version} // with the fold
+		if cur, ok := r.entries[t.Node]; ok {
+			base -= int64(cur.p - cur.n)
+			delete(r.entries, t.Node)
+		}
+	}
+	r.base.Store(base)
 	return nil
 }
 

@@ -162,3 +162,127 @@ func TestEvicted(t *testing.T) {
 		t.Fatalf("evicted replica retires: %v", err)
 	}
 }
+
+// TestRetireChain: a node retires into an heir that later retires in turn.
+// A replica that still holds the first node's entry must drop it when it
+// gets the last heir's entry, which holds its count.
+func TestRetireChain(t *testing.T) {
+	x, _ := NewGCounter("x")
+	h, _ := NewGCounter("h")
+	k, _ := NewGCounter("k")
+	r, _ := NewGCounter("r")
+	x.Add(10)
+	h.Add(1)
+	k.Add(100)
+	for _, c := range []*GCounter{x, h, k} {
+		if err := r.Merge(c.State()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hx, err := x.Retire("h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, h.Absorb(hx))
+	kh, err := h.Retire("k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	must(t, k.Absorb(kh))
+	must(t, r.Merge(k.State()))
+	if r.Value() != 111 || k.Value() != 111 {
+		t.Fatalf("r reads %d and k %d; want 111", r.Value(), k.Value())
+	}
+	// Late copies of x's and h's old states count nothing.
+	must(t, r.Merge(hx))
+	must(t, r.Merge(kh))
+	if r.Value() != 111 {
+		t.Fatalf("after late states r reads %d", r.Value())
+	}
+}
+
+// TestRetireRandomChains retires nodes into nodes that may retire later,
+// with gossip of full states between random replicas in between: no live
+// replica ever reads more than was added, and all converge on the total.
+func TestRetireRandomChains(t *testing.T) {
+	for seed := range uint64(300) {
+		rng := rand.New(rand.NewPCG(seed, 9))
+		live := map[string]*GCounter{}
+		var names []string
+		for i := range 6 {
+			n := fmt.Sprint("n", i)
+			live[n], _ = NewGCounter(n)
+			names = append(names, n)
+		}
+		var total uint64
+		pick := func() *GCounter { return live[names[rng.IntN(len(names))]] }
+		for step := range 200 {
+			switch op := rng.IntN(10); {
+			case op < 5:
+				d := uint64(rng.IntN(5))
+				pick().Add(d)
+				total += d
+			case op < 9:
+				from, to := pick(), pick()
+				if from != to {
+					must(t, to.Merge(from.State()))
+				}
+			case len(names) > 1:
+				i := rng.IntN(len(names))
+				leaving := live[names[i]]
+				names = append(names[:i], names[i+1:]...)
+				delete(live, leaving.Node())
+				heir := pick()
+				h, err := leaving.Retire(heir.Node())
+				if err != nil {
+					t.Fatal(err)
+				}
+				must(t, heir.Absorb(h))
+			}
+			for _, c := range live {
+				if v := c.Value(); v > total {
+					t.Fatalf("seed %d step %d: %s reads %d of %d added", seed, step, c.Node(), v, total)
+				}
+			}
+		}
+		for range 3 {
+			for _, a := range names {
+				for _, b := range names {
+					must(t, live[a].Merge(live[b].State()))
+				}
+			}
+		}
+		for _, c := range live {
+			if c.Value() != total {
+				t.Fatalf("seed %d: %s converged on %d of %d", seed, c.Node(), c.Value(), total)
+			}
+		}
+	}
+}
+
+// TestEvictedStates: a replica that learns it was evicted goes on sending
+// states that validate (without its own entry, which lives in its heir).
+func TestEvictedStates(t *testing.T) {
+	a, _ := NewPNCounter("a")
+	b, _ := NewPNCounter("b")
+	c, _ := NewPNCounter("c")
+	a.Add(3)
+	mergeAll(t, b, a.State())
+	must(t, b.Evict("a"))
+	mergeAll(t, a, b.State())
+	s := a.State()
+	if err := s.Validate(); err != nil {
+		t.Fatalf("an evicted replica's state: %v", err)
+	}
+	mergeAll(t, c, s, b.State())
+	if c.Value() != 3 {
+		t.Fatalf("c reads %d, want 3", c.Value())
+	}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -185,3 +185,34 @@ func FuzzStateBinary(f *testing.F) {
 		tr.Active()
 	})
 }
+
+// TestDistinctAgesOut: a period that falls out of Retain counts nothing,
+// whether or not Collect has run since.
+func TestDistinctAgesOut(t *testing.T) {
+	now := t0
+	tr := newTracker(t, Options{Period: time.Hour, Retain: 2, Now: func() time.Time { return now }})
+	must(t, tr.Login("u", "s", t0))
+	if got := tr.Distinct(t0, t0); got != 1 {
+		t.Fatalf("Distinct = %d, want 1", got)
+	}
+	now = t0.Add(10 * time.Hour)
+	if got := tr.Distinct(t0, t0); got != 0 {
+		t.Fatalf("Distinct of a period past Retain = %d before Collect, want 0", got)
+	}
+}
+
+// TestMergeFutureSessions: a peer whose clock runs ahead cannot keep a
+// session online past its logout here: sessions stamped more than MaxSkew
+// ahead are not merged, as Apply refuses them.
+func TestMergeFutureSessions(t *testing.T) {
+	now := t0
+	clock := func() time.Time { return now }
+	ahead := newTracker(t, Options{Node: "ahead", Timeout: time.Minute, Now: func() time.Time { return now.Add(time.Hour) }})
+	here := newTracker(t, Options{Node: "here", Timeout: time.Minute, Now: clock})
+	must(t, ahead.Login("u", "s", t0.Add(time.Hour)))
+	must(t, here.Merge(ahead.State()))
+	must(t, here.Logout("u", "s", t0.Add(time.Second)))
+	if c := here.ActiveAt(t0.Add(10 * time.Second)); c.Sessions != 0 {
+		t.Fatalf("a session stamped an hour ahead is online here: %+v", c)
+	}
+}

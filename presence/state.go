@@ -70,6 +70,9 @@ func (s *State) Validate() error {
 		if p.Users == nil {
 			return fmt.Errorf("%w state: period %v without a sketch", ErrInvalid, p.Start)
 		}
+		if sec := p.Start.Unix(); sec < 0 || sec > 1<<62 {
+			return fmt.Errorf("%w state: period start %v out of range", ErrInvalid, p.Start)
+		}
 		if p.Start.Unix()%int64(s.Period/time.Second) != 0 || p.Start.Nanosecond() != 0 {
 			return fmt.Errorf("%w state: period start %v not aligned to %v", ErrInvalid, p.Start, s.Period)
 		}
@@ -114,7 +117,9 @@ func (t *Tracker) DeltaSince(c crdt.Cursor) State {
 // Merge joins a State of another tracker (or of this one) into t. It returns
 // an error wrapping ErrInvalid, and merges nothing, if s is malformed or was
 // made with another Period. Sketches of periods older than Retain are
-// skipped.
+// skipped, and so are sessions stamped more than MaxSkew ahead of this
+// tracker's clock, which Apply would refuse: a peer whose clock runs ahead
+// cannot keep a session online here past its logout.
 func (t *Tracker) Merge(s State) error {
 	if err := s.Validate(); err != nil {
 		return err
@@ -122,10 +127,13 @@ func (t *Tracker) Merge(s State) error {
 	if s.Period != t.opts.Period {
 		return fmt.Errorf("%w state: period %v from %q, this tracker uses %v", ErrInvalid, s.Period, s.Node, t.opts.Period)
 	}
+	limit := t.opts.Now().Add(t.opts.MaxSkew).UnixNano()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, x := range s.Sessions {
-		t.put(x.ID, x.User, x.At.UnixNano(), x.Kind)
+		if at := x.At.UnixNano(); at <= limit {
+			t.put(x.ID, x.User, at, x.Kind)
+		}
 	}
 	for _, p := range s.Periods {
 		if mine := t.periodLocked(p.Start.Unix()); mine != nil && mine.users.Merge(p.Users) {

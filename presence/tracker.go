@@ -330,6 +330,8 @@ func (t *Tracker) ActiveAt(now time.Time) Counts {
 // periods count nothing.
 func (t *Tracker) Distinct(from, to time.Time) uint64 {
 	lo, hi := t.periodStart(from.Unix()), t.periodStart(to.Unix())
+	// Periods past Retain count nothing, whether or not Collect has run.
+	lo = max(lo, t.periodStart(t.opts.Now().Unix())-int64(t.opts.Retain-1)*t.periodSeconds())
 	var union crdt.HLL
 	t.mu.RLock()
 	for start, p := range t.periods {
