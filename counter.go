@@ -19,8 +19,14 @@ type Counter struct {
 // Inc adds one.
 func (c *Counter) Inc() { c.n.Inc() }
 
-// Add adds n.
-func (c *Counter) Add(n uint64) { c.n.Add(int64(n)) }
+// Add adds n. An n above math.MaxInt64 adds math.MaxInt64: a counter never
+// goes down.
+func (c *Counter) Add(n uint64) {
+	if n > math.MaxInt64 { // the whole-number part is an int64: saturate rather than wrap
+		n = math.MaxInt64
+	}
+	c.n.Add(int64(n))
+}
 
 // AddFloat adds v, which must be finite and not negative; anything else is
 // refused with an error and leaves the counter alone. It costs a

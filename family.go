@@ -1,6 +1,7 @@
 package abacus
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -211,9 +212,31 @@ func (v *vec[M]) all() []*series[M] {
 			out = append(out, l.s)
 		}
 	}
-	slices.SortFunc(out, func(a, b *series[M]) int { return strings.Compare(a.key, b.key) })
+	slices.SortFunc(out, func(a, b *series[M]) int { return compareKeys(a.key, b.key) })
 	v.sorted.Store(&out)
 	return out
+}
+
+// compareKeys orders joined keys value by value: the separator 0xff, which
+// no valid UTF-8 value contains, sorts before every byte of a value, so
+// ("a", "z") comes before ("ab", "c").
+func compareKeys(a, b string) int {
+	for i := range min(len(a), len(b)) {
+		x, y := a[i], b[i]
+		switch {
+		case x == y:
+			continue
+		case x == 0xff:
+			return -1
+		case y == 0xff:
+			return 1
+		case x < y:
+			return -1
+		default:
+			return 1
+		}
+	}
+	return cmp.Compare(len(a), len(b))
 }
 
 func (v *vec[M]) len() int {

@@ -37,11 +37,12 @@ func (h *Histogram) ObserveInt(v int64) {
 	}
 }
 
-// ObserveDuration records d in the histogram's duration unit (seconds).
+// ObserveDuration records d in the histogram's duration unit (seconds
+// unless set with histogram.WithDurationUnit).
 func (h *Histogram) ObserveDuration(d time.Duration) {
 	h.h.ObserveDuration(d)
 	if h.classic != nil {
-		h.countClassic(d.Seconds())
+		h.countClassic(float64(d) / float64(h.h.DurationUnit()))
 	}
 }
 
@@ -127,11 +128,11 @@ type HistogramOpts struct {
 
 func (o HistogramOpts) shape() string {
 	h, err := histogram.New(o.Options...)
-	scale := 0
-	if err == nil {
-		scale = h.Scale()
+	if err != nil {
+		return fmt.Sprintf(" invalid options buckets %v", o.Buckets)
 	}
-	return fmt.Sprintf(" scale %d buckets %v", scale, o.Buckets)
+	return fmt.Sprintf(" scale %d zero threshold %g duration unit %v buckets %v",
+		h.Scale(), h.ZeroThreshold(), h.DurationUnit(), o.Buckets)
 }
 
 func (o HistogramOpts) init() (func(*Histogram), error) {

@@ -84,6 +84,9 @@ func checkOpts(o Opts, typ Type, labelNames []string) error {
 			add("metric name %q must end in _%s to carry unit %q (OpenMetrics)", o.Name, o.Unit, o.Unit)
 		}
 	}
+	if o.TTL != 0 && len(labelNames) == 0 {
+		add("TTL on %q: a family without labels has one series, whose handle must not expire", o.Name)
+	}
 	seen := map[string]bool{}
 	check := func(n, where string) {
 		switch {

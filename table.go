@@ -144,8 +144,11 @@ func makeProbe(values []string) probe {
 		}
 		p.n += n + 1
 	}
+	// The number of values goes into the hash: a value holding a 0xff byte
+	// (invalid UTF-8) packs like a separator, so ("a\xff") and ("a", "")
+	// share their words and must differ here.
 	h := (hashSeed ^ p.w0) * mix1
-	h = (h ^ p.w1 ^ uint64(p.n)) * mix2
+	h = (h ^ p.w1 ^ uint64(p.n) ^ uint64(len(values))<<32) * mix2
 	p.hash = h ^ h>>31
 	return p
 }

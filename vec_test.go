@@ -1,6 +1,7 @@
 package abacus
 
 import (
+	"github.com/abacusgo/abacus/histogram"
 	"strconv"
 	"strings"
 	"testing"
@@ -208,4 +209,67 @@ func TestLenWhileCreating(t *testing.T) {
 	if n := f.Len(); n != 1000 {
 		t.Fatalf("Len %d after 1000 series", n)
 	}
+}
+
+// TestReviewFixes covers findings of a review of the registry, each of which
+// failed before its fix.
+func TestReviewFixes(t *testing.T) {
+	t.Run("invalid value does not hit a valid series", func(t *testing.T) {
+		r := NewRegistry(WithoutMetaMetrics())
+		cv := Must(r.CounterVec(Opts{Name: "pairs_total", Help: "h"}, "a", "b"))
+		cv.With("a", "").Inc()
+		cv.With("a\xff").Inc() // wrong count and invalid UTF-8, packing like ("a", "")
+		if v := cv.With("a", "").Value(); v != 1 {
+			t.Errorf(`("a", "") = %v, want 1`, v)
+		}
+		if _, invalid := cv.Family().Dropped(); invalid != 1 {
+			t.Errorf("invalid lookups %d, want 1", invalid)
+		}
+		if cv.Delete("a\xff") {
+			t.Error(`Delete("a\xff") deleted a series`)
+		}
+	})
+	t.Run("TTL needs labels", func(t *testing.T) {
+		r := NewRegistry()
+		if _, err := r.Counter(Opts{Name: "ttl_total", Help: "h", TTL: time.Minute}); err == nil {
+			t.Error("an unlabelled counter with a TTL registered")
+		}
+	})
+	t.Run("classic buckets in the duration unit", func(t *testing.T) {
+		r := NewRegistry()
+		h := Must(r.Histogram(HistogramOpts{Opts: Opts{Name: "ms", Help: "h"},
+			Options: []histogram.Option{histogram.WithDurationUnit(time.Millisecond)}, Buckets: []float64{1, 10, 100}}))
+		h.ObserveDuration(50 * time.Millisecond)
+		b, sum := h.Classic(nil)
+		if sum != 50 || b[0].Count != 0 || b[1].Count != 0 || b[2].Count != 1 {
+			t.Errorf("buckets %v, sum %v: 50 ms belongs at le=100", b, sum)
+		}
+	})
+	t.Run("histogram options are part of the shape", func(t *testing.T) {
+		r := NewRegistry()
+		Must(r.Histogram(HistogramOpts{Opts: Opts{Name: "hh", Help: "h"}}))
+		if _, err := r.Histogram(HistogramOpts{Opts: Opts{Name: "hh", Help: "h"},
+			Options: []histogram.Option{histogram.WithDurationUnit(time.Millisecond)}}); err == nil {
+			t.Error("re-registered with another duration unit")
+		}
+	})
+	t.Run("huge Add saturates", func(t *testing.T) {
+		r := NewRegistry()
+		c := Must(r.Counter(Opts{Name: "big_total", Help: "h"}))
+		c.Add(1 << 63)
+		if c.Value() < 0 {
+			t.Errorf("Add(1<<63) made the counter negative: %v", c.Value())
+		}
+	})
+	t.Run("series sorted value by value", func(t *testing.T) {
+		r := NewRegistry()
+		cv := Must(r.CounterVec(Opts{Name: "sorted_total", Help: "h"}, "a", "b"))
+		cv.With("ab", "c").Inc()
+		cv.With("a", "z").Inc()
+		var got []string
+		cv.Family().Each(func(s Sample) { got = append(got, s.Labels) })
+		if len(got) != 2 || got[0] != `{a="a",b="z"}` {
+			t.Errorf("order %v", got)
+		}
+	})
 }

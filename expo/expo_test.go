@@ -363,3 +363,43 @@ func TestPublishExpvar(t *testing.T) {
 		t.Fatalf("expvar value: %s", s)
 	}
 }
+
+// TestReviewFixes covers findings of a review of expo, each of which failed
+// before its fix.
+func TestReviewFixes(t *testing.T) {
+	r := abacus.NewRegistry(abacus.WithoutMetaMetrics())
+	if err := r.SummaryFunc(abacus.Opts{Name: "nan_summary", Help: "h"}, func() abacus.Summary {
+		return abacus.Summary{Count: 1, Sum: math.NaN()}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := WriteJSON(&b, r); err != nil || !json.Valid(b.Bytes()) {
+		t.Errorf("JSON with a NaN summary sum: %v\n%.200s", err, b.String())
+	}
+	h := Handler(r)
+	for _, c := range []struct {
+		method, accept, encoding string
+		gzip                     bool
+		code                     int
+	}{
+		{"HEAD", "", "gzip", true, 200},
+		{"GET", "", "GZIP", true, 200},
+		{"GET", "", "x-gzip", true, 200},
+		{"GET", "", "gzip;level=1;q=0", false, 200},
+		{"GET", "text/plain;q=abc", "", false, 406},
+		{"GET", "application/openmetrics-text;q=2, text/plain;q=0.5", "", false, 200},
+	} {
+		req := httptest.NewRequest(c.method, "/metrics", nil)
+		req.Header.Set("Accept", c.accept)
+		req.Header.Set("Accept-Encoding", c.encoding)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != c.code || (w.Header().Get("Content-Encoding") == "gzip") != c.gzip {
+			t.Errorf("%s Accept %q Accept-Encoding %q: %d, Content-Encoding %q", c.method, c.accept, c.encoding, w.Code, w.Header().Get("Content-Encoding"))
+		}
+		if c.accept == "application/openmetrics-text;q=2, text/plain;q=0.5" && !strings.HasPrefix(w.Header().Get("Content-Type"), "text/plain") {
+			t.Errorf("a q above 1 won: %s", w.Header().Get("Content-Type"))
+		}
+	}
+}

@@ -87,12 +87,15 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 	w.Header().Set("Content-Type", enc.ContentType)
 	w.Header().Add("Vary", "Accept, Accept-Encoding")
-	if req.Method == http.MethodHead {
+	gzipped := acceptsGzip(req.Header.Get("Accept-Encoding"))
+	if gzipped {
+		w.Header().Set("Content-Encoding", "gzip")
+	}
+	if req.Method == http.MethodHead { // the headers a GET would carry
 		return
 	}
 	var out io.Writer = w
-	if acceptsGzip(req.Header.Get("Accept-Encoding")) {
-		w.Header().Set("Content-Encoding", "gzip")
+	if gzipped {
 		gz := gzipPool.Get().(*gzip.Writer)
 		gz.Reset(w)
 		defer func() {
@@ -122,13 +125,8 @@ func negotiate(accept string, encoders []Encoder) (Encoder, bool) {
 		if err != nil {
 			continue
 		}
-		q := 1.0
-		if s, ok := params["q"]; ok {
-			if v, err := strconv.ParseFloat(s, 64); err == nil {
-				q = v
-			}
-		}
-		if q <= 0 {
+		q, ok := qValue(params)
+		if !ok || q <= 0 {
 			continue
 		}
 		for i, e := range encoders {
@@ -172,16 +170,37 @@ func matches(mt string, params map[string]string, e Encoder) bool {
 	return true
 }
 
-// acceptsGzip reports whether Accept-Encoding allows gzip.
+// qValue returns the weight an Accept entry gives (RFC 9110: 0 to 1, 1 if
+// absent), and false for a malformed one, which the entry then does not
+// count.
+func qValue(params map[string]string) (float64, bool) {
+	s, ok := params["q"]
+	if !ok {
+		return 1, true
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < 0 || v > 1 {
+		return 0, false
+	}
+	return v, true
+}
+
+// acceptsGzip reports whether Accept-Encoding allows gzip (or x-gzip, its
+// old name), matching names without regard to case and reading q among any
+// parameters.
 func acceptsGzip(header string) bool {
 	for _, part := range strings.Split(header, ",") {
-		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.TrimSpace(name) != "gzip" {
+		fields := strings.Split(part, ";")
+		name := strings.ToLower(strings.TrimSpace(fields[0]))
+		if name != "gzip" && name != "x-gzip" {
 			continue
 		}
-		if q, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			v, err := strconv.ParseFloat(q, 64)
-			return err == nil && v > 0
+		for _, p := range fields[1:] {
+			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+			if strings.EqualFold(strings.TrimSpace(k), "q") {
+				q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+				return err == nil && q > 0 && q <= 1
+			}
 		}
 		return true
 	}

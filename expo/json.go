@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/abacusgo/abacus"
 )
@@ -19,6 +20,9 @@ import (
 // from "name=value,…" to number; a histogram is an object with count, sum,
 // min, max and quantiles p50, p90, p99 and p999.
 func WriteJSON(w io.Writer, r *abacus.Registry) error {
+	start := time.Now()
+	r.Sweep()
+	defer func() { r.Scraped(time.Since(start)) }()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	out := map[string]any{"cmdline": os.Args, "memstats": ms}
@@ -41,7 +45,7 @@ func Vars(r *abacus.Registry) map[string]any {
 		f.Each(func(s abacus.Sample) {
 			var v any
 			if s.Summary != nil {
-				q := map[string]float64{"count": float64(s.Summary.Count), "sum": s.Summary.Sum}
+				q := map[string]float64{"count": float64(s.Summary.Count), "sum": nanToZero(s.Summary.Sum)}
 				for _, x := range s.Summary.Quantiles {
 					q[strconv.FormatFloat(x.Q, 'g', -1, 64)] = nanToZero(x.Value)
 				}
@@ -49,7 +53,7 @@ func Vars(r *abacus.Registry) map[string]any {
 			} else if s.Histogram != nil {
 				snap := s.Histogram.Snapshot()
 				v = map[string]float64{
-					"count": float64(snap.Count()), "sum": snap.Sum(), "min": nanToZero(snap.Min()), "max": nanToZero(snap.Max()),
+					"count": float64(snap.Count()), "sum": nanToZero(snap.Sum()), "min": nanToZero(snap.Min()), "max": nanToZero(snap.Max()),
 					"p50": nanToZero(snap.Quantile(0.5)), "p90": nanToZero(snap.Quantile(0.9)),
 					"p99": nanToZero(snap.Quantile(0.99)), "p999": nanToZero(snap.Quantile(0.999)),
 				}

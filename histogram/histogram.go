@@ -154,6 +154,9 @@ func (h *Histogram) Scale() int { return h.scale }
 // bucket.
 func (h *Histogram) ZeroThreshold() float64 { return h.zeroThr }
 
+// DurationUnit returns the unit ObserveDuration records durations in.
+func (h *Histogram) DurationUnit() time.Duration { return time.Duration(h.durUnit) }
+
 // growShard learns the caller's P and returns its shard, allocating it (and
 // a larger shard set, if GOMAXPROCS grew) as needed.
 func (h *Histogram) growShard(hash uint64) *shard {
