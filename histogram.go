@@ -82,8 +82,8 @@ func (h *Histogram) Exemplar(lo, hi float64) *Exemplar { return h.ex.newest(lo, 
 // the family's Buckets they are the exact counts kept at those bounds, as
 // client_golang keeps them; without, the exponential buckets read at every
 // power of two from the first to the last that bounds an observation (powers
-// of two are bucket boundaries at every scale, so these counts are exact
-// too). It takes no snapshot and allocates nothing when dst has room.
+// of two are bucket boundaries at every scale from 0 up, so these counts are
+// exact too; at a negative scale, only the powers that are boundaries). It takes no snapshot and allocates nothing when dst has room.
 func (h *Histogram) Classic(dst []histogram.ClassicBucket) ([]histogram.ClassicBucket, float64) {
 	if h.classic != nil {
 		var cum uint64
@@ -100,9 +100,18 @@ func (h *Histogram) Classic(dst []histogram.ClassicBucket) ([]histogram.ClassicB
 	var oct [histogram.Octaves]uint64
 	first, n, below, sum := h.h.PowersOfTwo(&oct)
 	total := below
+	// At a negative scale only every 2^-scale-th power of two is a bucket
+	// boundary; the others fall inside buckets and are left out.
+	step := 1
+	if sc := h.h.Scale(); sc < 0 {
+		step = 1 << -sc
+	}
 	for i := range n {
-		dst = append(dst, histogram.ClassicBucket{UpperBound: math.Ldexp(1, first+i), Count: oct[i]})
 		total = oct[i]
+		if (first+i)%step != 0 {
+			continue
+		}
+		dst = append(dst, histogram.ClassicBucket{UpperBound: math.Ldexp(1, first+i), Count: oct[i]})
 	}
 	return append(dst, histogram.ClassicBucket{UpperBound: math.Inf(1), Count: total}), sum
 }

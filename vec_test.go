@@ -1,7 +1,9 @@
 package abacus
 
 import (
+	"fmt"
 	"github.com/abacusgo/abacus/histogram"
+	"math"
 	"strconv"
 	"strings"
 	"testing"
@@ -251,6 +253,19 @@ func TestReviewFixes(t *testing.T) {
 		if _, err := r.Histogram(HistogramOpts{Opts: Opts{Name: "hh", Help: "h"},
 			Options: []histogram.Option{histogram.WithDurationUnit(time.Millisecond)}}); err == nil {
 			t.Error("re-registered with another duration unit")
+		}
+	})
+	t.Run("classic buckets at a negative scale", func(t *testing.T) {
+		r := NewRegistry()
+		h := Must(r.Histogram(HistogramOpts{Opts: Opts{Name: "coarse", Help: "h"},
+			Options: []histogram.Option{histogram.WithScale(-1)}}))
+		for _, v := range []float64{0.75, 1.5, 3} {
+			h.Observe(v)
+		}
+		b, _ := h.Classic(nil)
+		want := []histogram.ClassicBucket{{UpperBound: 1, Count: 1}, {UpperBound: 4, Count: 3}, {UpperBound: math.Inf(1), Count: 3}}
+		if fmt.Sprint(b) != fmt.Sprint(want) {
+			t.Errorf("buckets %v, want %v (2^1 is inside a bucket at scale -1)", b, want)
 		}
 	})
 	t.Run("huge Add saturates", func(t *testing.T) {

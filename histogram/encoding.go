@@ -93,7 +93,7 @@ func (s *Snapshot) UnmarshalBinary(data []byte) error {
 		if d.err != nil {
 			break
 		}
-		if n > uint64(hi-lo+1) || off < int64(lo) || off+int64(n)-1 > int64(hi) {
+		if n > uint64(hi-lo+1) || off < int64(lo) || off > int64(hi)-int64(n)+1 {
 			return fmt.Errorf("%w: %d buckets at offset %d outside [%d, %d]", errCorrupt, n, off, lo, hi)
 		}
 		if n > uint64(len(d.b)) { // every count takes at least one byte

@@ -150,9 +150,12 @@ func (s *Snapshot) Classic(bounds []float64) ([]ClassicBucket, error) {
 	k := 0                              // next positive bucket to add
 	for _, b := range bounds {
 		eff := s.zeroThr
-		if b > s.zeroThr {
-			eff = LowerBound(Index(math.Min(b, MaxValue), s.scale), s.scale)
-			if UpperBound(Index(math.Min(b, MaxValue), s.scale), s.scale) == b {
+		switch {
+		case b >= MaxValue:
+			eff = MaxValue // every recorded value is at most MaxValue: all of them
+		case b > s.zeroThr:
+			eff = LowerBound(Index(b, s.scale), s.scale)
+			if UpperBound(Index(b, s.scale), s.scale) == b {
 				eff = b
 			}
 			eff = math.Max(eff, s.zeroThr)

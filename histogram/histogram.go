@@ -255,11 +255,18 @@ func (h *Histogram) observe(bits uint64, kind int, n int64) {
 			contended = true
 		}
 	case sumInt:
-		old := s.isum.Load()
-		contended = s.isum.Add(n) != old+n
+		contended = s.addInt(&s.isum, n, 1)
 	default:
-		old := s.nsum.Load()
-		contended = s.nsum.Add(n) != old+n
+		contended = s.addInt(&s.nsum, n, h.durUnit)
+	}
+	// The extremes before the bucket, so that a snapshot (which reads the
+	// buckets first) that sees the bucket sees the extremes too.
+	k := key(bits)
+	if k > s.max.Load() {
+		raise(&s.max, k)
+	}
+	if ^k > s.min.Load() {
+		raise(&s.min, ^k)
 	}
 	if abs <= h.zeroBits {
 		s.zero.Add(1)
@@ -282,13 +289,6 @@ func (h *Histogram) observe(bits uint64, kind int, n int64) {
 	}
 	if contended {
 		h.contended(hash)
-	}
-	k := key(bits)
-	if k > s.max.Load() {
-		raise(&s.max, k)
-	}
-	if ^k > s.min.Load() {
-		raise(&s.min, ^k)
 	}
 }
 
@@ -401,7 +401,7 @@ func (h *Histogram) collect(drain bool) *Snapshot {
 	neg := span(func(s *shard) *directory { return &s.neg })
 	out := &Snapshot{scale: h.scale, zeroThr: h.zeroThr}
 	var fsum float64
-	var isum, nsum int64
+	var isum, nsum float64 // per shard exact; summed as floats so that many shards cannot overflow
 	var minKey, maxKey uint64
 	h.each(func(s *shard) {
 		gather(pos, &s.pos)
@@ -410,12 +410,12 @@ func (h *Histogram) collect(drain bool) *Snapshot {
 		out.nan += take(&s.nan)
 		out.inf += take(&s.inf)
 		fsum += math.Float64frombits(take(&s.fsum))
-		isum += takeInt(&s.isum)
-		nsum += takeInt(&s.nsum)
+		isum += float64(takeInt(&s.isum))
+		nsum += float64(takeInt(&s.nsum))
 		maxKey = max(maxKey, take(&s.max))
 		minKey = max(minKey, take(&s.min))
 	})
-	out.sum = fsum + float64(isum) + float64(nsum)/h.durUnit
+	out.sum = fsum + isum + nsum/h.durUnit
 	out.pos, out.neg = pos.trimmed(), neg.trimmed()
 	out.pos.Offset += h.min
 	out.neg.Offset += h.min
@@ -429,7 +429,9 @@ const Octaves = maxExp - minExp + 1
 // PowersOfTwo fills dst with the cumulative number of observations at or
 // below each power of two 2^first … 2^(first+n-1), from the smallest that
 // bounds an observation to the largest (exact: powers of two are bucket
-// boundaries at every scale), and returns first, n, the number of
+// boundaries at every scale from 0 up; at a negative scale s only every
+// 2^-s-th power is one, and the counts at the others are those of the
+// boundary below them), and returns first, n, the number of
 // observations below every power of two (negative ones and the zero bucket),
 // and the sum. It reads the shards directly and allocates nothing: the cheap
 // way to expose classic buckets.
@@ -443,7 +445,7 @@ func (h *Histogram) PowersOfTwo(dst *[Octaves]uint64) (first, n int, below uint6
 		return (i + 1) << -h.scale
 	}
 	var fsum float64
-	var isum, nsum int64
+	var isum, nsum float64 // per shard exact; summed as floats so that many shards cannot overflow
 	// Buckets that share an octave are consecutive and never straddle a
 	// chunk (chunks and octaves both start at multiples of their sizes), so
 	// each chunk is summed in runs of one octave with no branch per bucket.
@@ -476,10 +478,10 @@ func (h *Histogram) PowersOfTwo(dst *[Octaves]uint64) (first, n int, below uint6
 			}
 		}
 		fsum += math.Float64frombits(s.fsum.Load())
-		isum += s.isum.Load()
-		nsum += s.nsum.Load()
+		isum += float64(s.isum.Load())
+		nsum += float64(s.nsum.Load())
 	})
-	sum = fsum + float64(isum) + float64(nsum)/h.durUnit
+	sum = fsum + isum + nsum/h.durUnit
 	if hi < 0 {
 		return 0, 0, below, sum
 	}
@@ -512,11 +514,11 @@ func sumRun(cs []atomic.Uint64) uint64 {
 // Sum returns the sum of the observations, read without a snapshot.
 func (h *Histogram) Sum() float64 {
 	var fsum float64
-	var isum, nsum int64
+	var isum, nsum float64 // per shard exact; summed as floats so that many shards cannot overflow
 	h.each(func(s *shard) {
 		fsum += math.Float64frombits(s.fsum.Load())
-		isum += s.isum.Load()
-		nsum += s.nsum.Load()
+		isum += float64(s.isum.Load())
+		nsum += float64(s.nsum.Load())
 	})
-	return fsum + float64(isum) + float64(nsum)/h.durUnit
+	return fsum + isum + nsum/h.durUnit
 }

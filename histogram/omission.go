@@ -41,11 +41,16 @@ func (h *Histogram) ObserveDurationWithExpected(d, expected time.Duration) {
 // time, and returns their sum and number.
 func (h *Histogram) series(s *shard, v, e float64) (sum float64, n int) {
 	x := func(k int) float64 { return v - float64(k)*e }
-	last := int(math.Floor(v/e)) - 1 // the largest k with x_k ≥ e, adjusted below
+	ratio := math.Floor(v / e)
+	saturated := !(ratio < 1<<62)
+	if saturated { // records 2^62 values, the most an int counts safely here
+		ratio = 1 << 62
+	}
+	last := int(ratio) - 1 // the largest k with x_k ≥ e, adjusted below
 	for last > 0 && x(last) < e {
 		last--
 	}
-	for last >= 0 && x(last+1) >= e {
+	for !saturated && last >= 0 && x(last+1) >= e {
 		last++
 	}
 	for k := 1; k <= last; {

@@ -119,6 +119,28 @@ func (s *shard) extremes(k, maxOld, minOld uint64) {
 	}
 }
 
+// spillAt bounds the integer sums: beyond it (or for an addend beyond half
+// of it) they move into the float sum, so that they never wrap.
+const spillAt = 1 << 62
+
+// addInt adds n to the integer sum u, whose units are div per unit of the
+// float sum, and reports whether another writer shares the shard. A sum
+// that grows past spillAt moves into the float sum (a reader that runs in
+// between sees the sum short by it for that moment); it keeps the integer
+// sums exact for a long time (2^62 ns is 146 years of durations) and never
+// lets them wrap.
+func (s *shard) addInt(u *atomic.Int64, n int64, div float64) (contended bool) {
+	if n > spillAt/2 || n < -spillAt/2 {
+		return s.addFloat(float64(n) / div)
+	}
+	old := u.Load()
+	now := u.Add(n)
+	if now > spillAt || now < -spillAt {
+		s.addFloat(float64(u.Swap(0)) / div)
+	}
+	return now != old+n
+}
+
 // addFloat adds v to the float sum and reports whether the compare-and-swap
 // had to retry: another writer shares the shard.
 func (s *shard) addFloat(v float64) (contended bool) {

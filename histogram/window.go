@@ -82,8 +82,10 @@ func (w *Window) Snapshot() *Snapshot {
 			snaps = append(snaps, s)
 		}
 	}
-	w.mu.Unlock()
+	// The current interval under the lock too: a Tick in between would move
+	// it into the ring after the copy and drain it, and it would be missed.
 	snaps = append(snaps, w.h.Snapshot())
+	w.mu.Unlock()
 	return Merge(snaps...)
 }
 

@@ -1,0 +1,114 @@
+package histogram
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"sync"
+	"testing"
+)
+
+// TestReviewFixes covers findings of a review of the package, each of which
+// failed before its fix.
+func TestReviewFixes(t *testing.T) {
+	t.Run("offset overflow is rejected", func(t *testing.T) {
+		b := []byte{encodingVersion}
+		b = binary.AppendVarint(b, 3)
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(MinValue))
+		b = binary.AppendUvarint(b, 0)
+		for _, f := range []float64{2, 1, 1} {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
+		}
+		b = binary.AppendUvarint(b, 0)
+		b = binary.AppendUvarint(b, 0)
+		b = binary.AppendVarint(b, math.MaxInt64) // the positive run
+		b = binary.AppendUvarint(b, 2)
+		b = binary.AppendVarint(b, 1)
+		b = binary.AppendVarint(b, 0)
+		b = binary.AppendVarint(b, 0) // the negative run: empty
+		b = binary.AppendUvarint(b, 0)
+		var s Snapshot
+		if err := s.UnmarshalBinary(b); !errors.Is(err, errCorrupt) {
+			t.Fatalf("offset MaxInt64 decoded: %v", err)
+		}
+	})
+	t.Run("extremes present whenever observations are", func(t *testing.T) {
+		for range 200 {
+			h := MustNew()
+			var wg sync.WaitGroup
+			wg.Go(func() { h.Observe(5) })
+			for range 50 {
+				if s := h.Snapshot(); s.Count() > 0 && (math.IsNaN(s.Max()) || math.IsNaN(s.Quantile(0.5))) {
+					t.Fatalf("count %d with max %v", s.Count(), s.Max())
+				}
+			}
+			wg.Wait()
+		}
+		// An interval that holds a bucket but not its extreme (the extreme
+		// went to the interval before) still has one, in that bucket.
+		s := &Snapshot{scale: 3, zeroThr: MinValue, pos: Buckets{Offset: Index(1000, 3), Counts: []uint64{1}}}
+		s.finish(0, key(math.Float64bits(1)))
+		if lo, hi := LowerBound(Index(1000, 3), 3), UpperBound(Index(1000, 3), 3); !(s.Max() > lo && s.Max() <= hi) {
+			t.Fatalf("max %v outside its bucket (%v, %v]", s.Max(), lo, hi)
+		}
+	})
+	t.Run("integer sums do not wrap", func(t *testing.T) {
+		h := MustNew()
+		for range 3 {
+			h.ObserveDuration(1 << 62)
+		}
+		if got, want := h.Snapshot().Sum(), 3*float64(1<<62)/1e9; math.Abs(got-want) > want*1e-12 {
+			t.Fatalf("sum of three 2^62 ns durations %v, want %v", got, want)
+		}
+		h2 := MustNew()
+		h2.ObserveInt(math.MaxInt64)
+		h2.ObserveInt(1)
+		if got := h2.Snapshot().Sum(); got < 9e18 {
+			t.Fatalf("MaxInt64 + 1 summed to %v", got)
+		}
+	})
+	t.Run("classic above MaxValue counts everything", func(t *testing.T) {
+		h := MustNew()
+		h.Observe(MaxValue)
+		h.Observe(1)
+		b, err := h.Snapshot().Classic([]float64{1e20})
+		if err != nil || b[0].Count != 2 {
+			t.Fatalf("Classic(1e20) = %v, %v; want 2", b, err)
+		}
+	})
+	t.Run("omission with a huge ratio", func(t *testing.T) {
+		h := MustNew()
+		h.ObserveWithExpected(1, 1e-19)
+		if h.Snapshot().Count() < 1<<61 {
+			t.Fatalf("count %d", h.Snapshot().Count())
+		}
+	})
+	t.Run("window snapshot racing a tick", func(t *testing.T) {
+		w, err := NewWindow(4096)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			for range 4000 { // fewer ticks than slots: nothing leaves the window
+				select {
+				case <-done:
+					return
+				default:
+					w.Tick()
+				}
+			}
+		})
+		for i := 1; i <= 500; i++ {
+			w.Observe(1)
+			if got := w.Snapshot().Count(); got != uint64(i) {
+				close(done)
+				wg.Wait()
+				t.Fatalf("after %d observations the window counts %d", i, got)
+			}
+		}
+		close(done)
+		wg.Wait()
+	})
+}
