@@ -26,7 +26,7 @@ func (m *meta) register(r *Registry) {
 				}
 			}
 		})
-	r.registerCollected(Opts{Name: "abacus_series_dropped_total", Help: "Label sets sent to a family's overflow series, by reason."},
+	r.registerCollected(Opts{Name: "abacus_series_dropped_total", Help: "Lookups of label sets that went to a family's overflow series (each With of a refused set counts), by reason."},
 		TypeCounter, []string{"family", "reason"}, func(yield func(values []string, v float64)) {
 			for _, f := range r.Families() {
 				limit, invalid := f.Dropped()
