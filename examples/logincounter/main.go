@@ -166,7 +166,8 @@ func parseFlags(args []string, stdout io.Writer) (config, error) {
 		}
 	}
 	check(c.nodes >= 1 && c.nodes <= 1000, "-nodes %d: want 1 to 1000", c.nodes)
-	check(c.users >= 1, "-users %d: want at least 1", c.users)
+	check(c.users >= 1 && c.users <= 1e8, "-users %d: want 1 to 100000000", c.users)
+	check(c.rate*c.interval.Seconds() <= 1e8, "-rate × -interval %v: want at most 1e8 events buffered per node between syncs", c.rate*c.interval.Seconds())
 	check(c.rate > 0 && c.rate <= 1e7, "-rate %v: want more than 0 and at most 1e7 events per second", c.rate)
 	check(c.duration >= 0, "-duration %v: want 0 (until interrupted) or more", c.duration)
 	check(c.interval > 0, "-interval %v: want more than 0", c.interval)

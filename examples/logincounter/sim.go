@@ -86,7 +86,11 @@ func newSim(cfg config, addr string, log *slog.Logger) (*sim, error) {
 	if err != nil {
 		return nil, err
 	}
-	popts := redisstore.PresenceOptions{Timeout: cfg.timeout, Period: period}
+	// Room for every session a node can touch between two syncs, with
+	// headroom for a slow sync: beyond MaxPending a node's events would be
+	// refused while the model applies them.
+	pending := max(100000, int(4*cfg.rate*cfg.interval.Seconds()))
+	popts := redisstore.PresenceOptions{Timeout: cfg.timeout, Period: period, MaxPending: pending}
 	s.reader.client = newClient(addr)
 	s.reader.store, err = redisstore.New(s.reader.client, redisstore.Options{
 		Node: "reader", Prefix: cfg.prefix, Logger: log})

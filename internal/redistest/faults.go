@@ -24,8 +24,10 @@ type Faults struct {
 	// without delivering the reply: the client sees EOF after the server
 	// has executed the command, and cannot tell whether it did. The proxy
 	// closes the connection when the reply arrives (or after 2 seconds
-	// without one), so a client that sees EOF may rely on the command
-	// having run.
+	// without one), so a client that sees EOF after a command sent in one
+	// chunk may rely on the command having run. (A command larger than a
+	// chunk, 32 KiB, is cut short by a drop and does not run; pipelined
+	// commands are dropped together.)
 	DropRate float64
 
 	// DuplicateRequestRate is the probability, per request chunk, that the
@@ -73,7 +75,7 @@ type ProxyStats struct {
 	Requests           int64 // request chunks forwarded to the server, dropped ones included
 	Replies            int64 // reply chunks delivered to clients, once each even if duplicated
 	Dropped            int64 // requests whose reply was withheld and whose connection was closed
-	DuplicatedRequests int64 // request chunks executed a second time
+	DuplicatedRequests int64 // request chunks executed a second time (the copy got a reply)
 	DuplicatedReplies  int64 // reply chunks delivered a second time
 }
 

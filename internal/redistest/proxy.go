@@ -1,6 +1,7 @@
 package redistest
 
 import (
+	"bytes"
 	"context"
 	"net"
 	"sync"
@@ -133,15 +134,20 @@ func (p *Proxy) accept() {
 			return // closed
 		}
 		p.stats.connections.Add(1)
-		p.wg.Go(func() { p.serve(c) })
+		// Numbered here, in accept order, so that a Seed reproduces a run
+		// whatever the scheduling of the connections' goroutines.
+		p.mu.Lock()
+		id := p.nlinks
+		p.nlinks++
+		p.mu.Unlock()
+		p.wg.Go(func() { p.serve(c, id) })
 	}
 }
 
-// serve dials the target for client c and runs the two directions.
-func (p *Proxy) serve(c net.Conn) {
+// serve dials the target for client c, the id-th connection accepted, and
+// runs the two directions.
+func (p *Proxy) serve(c net.Conn, id uint64) {
 	p.mu.Lock()
-	id := p.nlinks
-	p.nlinks++
 	refuse := p.faults.Refuse
 	p.mu.Unlock()
 	if refuse {
@@ -219,6 +225,9 @@ func (p *Proxy) duplicate(chunk []byte) bool {
 	if _, err := c.Write(chunk); err != nil {
 		return false
 	}
-	_, _ = c.Read(make([]byte, 1))
-	return true
+	// It ran only if a reply came, and not a protocol error (a chunk that
+	// holds part of a command never completes on its own connection).
+	reply := make([]byte, 16)
+	n, err := c.Read(reply)
+	return err == nil && n > 0 && !bytes.HasPrefix(reply[:n], []byte("-ERR Protocol"))
 }

@@ -250,13 +250,13 @@ func (s *Server) launch() error {
 	return nil
 }
 
-// waitReady polls the server until it answers PING and INFO persistence
-// reports loading:0. While Redis 7 replays an append-only file it accepts
+// waitReady polls the server until it answers PING, INFO server names our
+// process, and INFO persistence reports loading:0. While Redis 7 replays an append-only file it accepts
 // connections but answers PING with a -LOADING error.
 func (s *Server) waitReady(p *process) error {
 	deadline := time.Now().Add(readyTimeout)
 	for {
-		err := s.ready()
+		err := s.ready(p.cmd.Process.Pid)
 		if err == nil {
 			return nil
 		}
@@ -271,7 +271,7 @@ func (s *Server) waitReady(p *process) error {
 	}
 }
 
-func (s *Server) ready() error {
+func (s *Server) ready(pid int) error {
 	c, err := Dial(s.Addr(), pollTimeout)
 	if err != nil {
 		return err
@@ -281,6 +281,15 @@ func (s *Server) ready() error {
 		return err
 	} else if pong != "PONG" {
 		return fmt.Errorf("PING answered %q", pong)
+	}
+	// The server answering must be ours: another test's server may hold the
+	// port (ours then fails to bind and exits, which waitReady notices).
+	server, err := c.Do("INFO", "server")
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(server, "\r\nprocess_id:"+strconv.Itoa(pid)+"\r\n") {
+		return errors.New("another redis-server answers on the port")
 	}
 	info, err := c.Do("INFO", "persistence")
 	if err != nil {

@@ -145,3 +145,18 @@ func (f *fatalTB) Fatalf(format string, args ...any) {
 	f.msg = strings.TrimSpace(format)
 	panic(f)
 }
+
+// TestForeignServer: a launch whose port another redis-server already
+// holds fails with errAddrInUse instead of taking that server for its own.
+func TestForeignServer(t *testing.T) {
+	other := Start(t, Options{})
+	bin, err := Binary()
+	if err != nil {
+		t.Skip(err)
+	}
+	s := &Server{t: t, bin: bin, opts: Options{Port: other.opts.Port, Dir: t.TempDir(), AppendFsync: "everysec"}}
+	t.Cleanup(s.cleanup)
+	if err := s.launch(); !errors.Is(err, errAddrInUse) {
+		t.Fatalf("launch on a port another server holds: %v", err)
+	}
+}
