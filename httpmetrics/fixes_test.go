@@ -19,7 +19,7 @@ import (
 	"github.com/abacusgo/abacus/httpmetrics"
 )
 
-func newMiddleware(t *testing.T, opts httpmetrics.Options) (*abacus.Registry, *httpmetrics.Middleware) {
+func newMiddleware(t testing.TB, opts httpmetrics.Options) (*abacus.Registry, *httpmetrics.Middleware) {
 	t.Helper()
 	reg := abacus.NewRegistry(abacus.WithoutMetaMetrics())
 	opts.Registry = reg

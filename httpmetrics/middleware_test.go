@@ -22,12 +22,7 @@ import (
 // it into a fresh registry.
 func newMux(t testing.TB, opts httpmetrics.Options) (*abacus.Registry, *httpmetrics.Middleware, http.Handler) {
 	t.Helper()
-	reg := abacus.NewRegistry(abacus.WithoutMetaMetrics())
-	opts.Registry = reg
-	m, err := httpmetrics.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reg, m := newMiddleware(t, opts)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) {
 		httpmetrics.Add(r.Context(), "db_calls", 2)

@@ -69,6 +69,14 @@ type Options struct {
 	Now func() time.Time
 }
 
+// WithDefaults returns o with every zero field set to its default, or an
+// error wrapping ErrInvalid for a value no Tracker accepts. Stores that keep
+// presence elsewhere (package redisstore) use it to share these rules.
+func (o Options) WithDefaults() (Options, error) {
+	err := o.fill()
+	return o, err
+}
+
 func (o *Options) fill() error {
 	if o.Node == "" {
 		o.Node = "local"

@@ -90,26 +90,17 @@ func (s *Store) Presence(name string, opts PresenceOptions) (*Presence, error) {
 }
 
 func fillPresence(o *PresenceOptions) error {
-	if o.Timeout == 0 {
-		o.Timeout = 5 * time.Minute
+	// The same defaults and rules as an in-process presence.Tracker.
+	p, err := presence.Options{Timeout: o.Timeout, MaxSkew: o.MaxSkew, Period: o.Period, Retain: o.Retain}.WithDefaults()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	if o.MaxSkew == 0 {
-		o.MaxSkew = 30 * time.Second
-	}
-	if o.Period == 0 {
-		o.Period = time.Hour
-	}
-	if o.Retain == 0 {
-		o.Retain = 48
-	}
-	if o.MaxPending == 0 {
-		o.MaxPending = 100000
-	}
+	o.Timeout, o.MaxSkew, o.Period, o.Retain = p.Timeout, p.MaxSkew, p.Period, p.Retain
 	switch {
-	case o.Timeout < 0 || o.MaxSkew < 0 || o.Retain < 0 || o.MaxPending < 0:
-		return fmt.Errorf("%w: negative presence option in %+v", ErrInvalid, *o)
-	case o.Period < time.Second || o.Period%time.Second != 0 || (24*time.Hour)%o.Period != 0:
-		return fmt.Errorf("%w: Period %v is not whole seconds dividing a day", ErrInvalid, o.Period)
+	case o.MaxPending == 0:
+		o.MaxPending = 100000
+	case o.MaxPending < 0:
+		return fmt.Errorf("%w: negative MaxPending %d", ErrInvalid, o.MaxPending)
 	}
 	return nil
 }
