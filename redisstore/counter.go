@@ -217,13 +217,13 @@ func (c *Counter) claimed(cmd *redis.Cmd) error {
 		return err
 	}
 	if len(reply) != 3 {
-		return fmt.Errorf("redisstore: claim of %q replied %v", c.name, reply)
+		return fmt.Errorf("%w: claim of %q replied %v", errBadReply, c.name, reply)
 	}
 	epoch, ok := reply[0].(int64)
 	p, errP := parseTotal(reply[1])
 	n, errN := parseTotal(reply[2])
 	if !ok || errP != nil || errN != nil {
-		return fmt.Errorf("redisstore: claim of %q replied %v", c.name, reply)
+		return fmt.Errorf("%w: claim of %q replied %v", errBadReply, c.name, reply)
 	}
 	c.mu.Lock()
 	c.epoch = epoch
@@ -291,7 +291,7 @@ func (f *counterFlush) finish(now time.Time) error {
 				dead = fmt.Errorf("%w: counter %q: %w", ErrRetired, c.name, err)
 				c.markRetired(dead)
 			default:
-				return err
+				return fmt.Errorf("redisstore: writing counter %q: %w", c.name, err)
 			}
 			c.s.opts.Logger.Error("redisstore: counter stopped writing", "counter", c.name, "node", c.s.opts.Node, "err", dead)
 		}

@@ -264,3 +264,54 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestBadKeyHoldsBackOnlyItsCounter: a key of the wrong type refuses one
+// counter's claim (and later its writes); the store's other counters are
+// written all the same, and the refused one catches up once the key is fixed.
+func TestBadKeyHoldsBackOnlyItsCounter(t *testing.T) {
+	_, rc := startRedis(t, redistest.Options{})
+	ctx := context.Background()
+	s := newStore(t, rc, "a", nil)
+	good, bad, late := mustCounter(t, s, "good"), mustCounter(t, s, "bad"), mustCounter(t, s, "late")
+	must(t, rc.Set(ctx, "abacus:{bad}:c", "not a hash", 0).Err())
+	good.Add(3)
+	bad.Add(5)
+	late.Add(7)
+
+	err := s.Flush(ctx)
+	if err == nil || !strings.Contains(err.Error(), "WRONGTYPE") || !strings.Contains(err.Error(), `"bad"`) {
+		t.Fatalf("Flush with a bad key = %v; want a WRONGTYPE error naming the counter", err)
+	}
+	for name, want := range map[string]string{"good": "3", "late": "7"} {
+		if got := rc.HGet(ctx, "abacus:{"+name+"}:c", "a:p").Val(); got != want {
+			t.Fatalf("%s in Redis = %q after a flush refused only bad's claim; want %q", name, got, want)
+		}
+	}
+	if st := s.Stats(); st.LastError == nil || st.Failures != 1 {
+		t.Fatalf("Stats = %+v; want the failure reported", st)
+	}
+
+	// Now break a counter that has already claimed: its raise is refused,
+	// the others still go through.
+	must(t, rc.Del(ctx, "abacus:{late}:c").Err())
+	must(t, rc.Set(ctx, "abacus:{late}:c", "not a hash", 0).Err())
+	good.Add(1)
+	late.Add(1)
+	if err := s.Flush(ctx); err == nil || !strings.Contains(err.Error(), "WRONGTYPE") {
+		t.Fatalf("Flush = %v; want WRONGTYPE", err)
+	}
+	if got := rc.HGet(ctx, "abacus:{good}:c", "a:p").Val(); got != "4" {
+		t.Fatalf("good in Redis = %q; want 4", got)
+	}
+
+	must(t, rc.Del(ctx, "abacus:{bad}:c", "abacus:{late}:c").Err())
+	must(t, s.Flush(ctx))
+	for name, want := range map[string]string{"good": "4", "bad": "5", "late": "8"} {
+		if got := rc.HGet(ctx, "abacus:{"+name+"}:c", "a:p").Val(); got != want {
+			t.Fatalf("%s in Redis = %q after the keys were fixed; want %q", name, got, want)
+		}
+	}
+	if good.Value() != 4 || bad.Value() != 5 || late.Value() != 8 {
+		t.Fatalf("values %d %d %d; want 4 5 8", good.Value(), bad.Value(), late.Value())
+	}
+}

@@ -29,6 +29,9 @@ var (
 	// ErrFull is returned when a Presence buffer holds MaxPending sessions
 	// that could not be written yet (Redis is down for long).
 	ErrFull = errors.New("redisstore: presence buffer full")
+
+	// errBadReply is wrapped by errors about a script reply of the wrong shape.
+	errBadReply = errors.New("redisstore: unexpected reply")
 )
 
 var validName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
@@ -157,7 +160,9 @@ func (s *Store) Run(ctx context.Context) error {
 
 // Flush writes every counter's totals and every buffered presence event to
 // Redis in one pipeline, and refreshes the cached cluster-wide values. It
-// returns the first error; what failed is retried by the next flush.
+// returns the first error; what failed is retried by the next flush. An error
+// that concerns one key (for instance a key of the wrong type) holds back only
+// that counter or presence set: the others are written all the same.
 func (s *Store) Flush(ctx context.Context) error {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
@@ -234,9 +239,12 @@ func (s *Store) flush(ctx context.Context) error {
 	return first
 }
 
-// claim runs the claim script for every counter that has no epoch yet. It
-// returns the first refusal (a retired node) separately from a failure to
-// talk to Redis, which aborts the flush.
+// claim runs the claim script for every counter that has no epoch yet. A
+// counter whose claim Redis refused (a retired node, a key of the wrong type,
+// a script error) stays unclaimed and is skipped by this flush, while the
+// others go on: the first such error is returned as refused. A failure to
+// talk to Redis at all (network, timeout) is returned as failed and aborts
+// the flush.
 func (s *Store) claim(ctx context.Context, counters []*Counter) (refused, failed error) {
 	pipe := s.client.Pipeline()
 	var todo []*Counter
@@ -252,12 +260,18 @@ func (s *Store) claim(ctx context.Context, counters []*Counter) (refused, failed
 	}
 	_, _ = pipe.Exec(ctx)
 	for i, c := range todo {
-		if err := c.claimed(cmds[i]); err != nil {
-			if !errors.Is(err, ErrRetired) {
-				return nil, err
-			}
-			if refused == nil {
-				refused = err
+		err := c.claimed(cmds[i])
+		if err == nil {
+			continue
+		}
+		var reply redis.Error
+		if !errors.As(err, &reply) && !errors.Is(err, errBadReply) {
+			return nil, err
+		}
+		if refused == nil {
+			refused = err
+			if !errors.Is(err, ErrRetired) && !errors.Is(err, errBadReply) {
+				refused = fmt.Errorf("redisstore: claim of counter %q: %w", c.name, err)
 			}
 		}
 	}
