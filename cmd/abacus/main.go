@@ -29,6 +29,25 @@ type command struct {
 
 var errUsage = errors.New("usage")
 
+// parseFlags parses a subcommand's arguments. With -help it prints the usage
+// to stdout and returns flag.ErrHelp; a bad flag or a stray argument is an
+// error wrapping errUsage, which run reports once (so fs prints nothing).
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stdout)
+			fs.Usage()
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	return nil
+}
+
 func commands() []command {
 	return []command{
 		{"demo", "run an instrumented HTTP service under synthetic load", runDemo},
