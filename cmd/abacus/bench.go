@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/abacusgo/abacus/internal/lab"
+	"github.com/abacusgo/abacus/cmd/abacus/internal/lab"
 )
 
 const benchUsage = `Usage: abacus bench [flags]

@@ -8,7 +8,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/abacusgo/abacus/internal/demo"
+	"github.com/abacusgo/abacus/cmd/abacus/internal/demo"
 )
 
 const demoUsage = `Usage: abacus demo [flags]
