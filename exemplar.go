@@ -2,7 +2,6 @@ package abacus
 
 import (
 	"fmt"
-	"strings"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
@@ -11,36 +10,41 @@ import (
 // An Exemplar links a counter increment or a histogram observation to
 // something outside the metrics, usually a trace: a small label set, the
 // value recorded, and when. OpenMetrics limits an exemplar's label names and
-// values to 128 characters together.
+// values to 128 characters together. Exemplars are immutable.
 type Exemplar struct {
-	Labels string // rendered `{name="value",…}`
+	Labels []Label // sorted by name
 	Value  float64
 	Time   time.Time
+	text   string
 }
+
+// LabelText returns the labels as the text formats write them:
+// `{name="value",…}`, escaped.
+func (e *Exemplar) LabelText() string { return e.text }
 
 // maxExemplarRunes is the OpenMetrics limit on an exemplar's label set.
 const maxExemplarRunes = 128
 
 // newExemplar validates labels and builds an exemplar.
 func newExemplar(labels map[string]string, v float64) (*Exemplar, error) {
+	names, values := sortedPairs(labels)
 	runes := 0
-	for _, k := range sortedKeys(labels) {
+	e := &Exemplar{Value: v, Time: time.Now()}
+	for i, k := range names {
 		if !validLabelName(k) {
-			return nil, fmt.Errorf("abacus: exemplar label name %q is invalid", k)
+			return nil, fmt.Errorf("abacus: exemplar label name %q: %w", k, ErrInvalidName)
 		}
-		if !utf8.ValidString(labels[k]) {
-			return nil, fmt.Errorf("abacus: exemplar label %s is not valid UTF-8", k)
+		if !utf8.ValidString(values[i]) {
+			return nil, fmt.Errorf("abacus: exemplar label %s is not valid UTF-8: %w", k, ErrInvalidValue)
 		}
-		runes += utf8.RuneCountInString(k) + utf8.RuneCountInString(labels[k])
+		runes += utf8.RuneCountInString(k) + utf8.RuneCountInString(values[i])
+		e.Labels = append(e.Labels, Label{Name: k, Value: values[i]})
 	}
 	if runes > maxExemplarRunes {
-		return nil, fmt.Errorf("abacus: exemplar labels take %d characters; OpenMetrics allows %d", runes, maxExemplarRunes)
+		return nil, fmt.Errorf("abacus: exemplar labels take %d characters; OpenMetrics allows %d: %w", runes, maxExemplarRunes, ErrInvalidValue)
 	}
-	var b strings.Builder
-	b.WriteByte('{')
-	b.WriteString(renderConst(labels))
-	b.WriteByte('}')
-	return &Exemplar{Labels: b.String(), Value: v, Time: time.Now()}, nil
+	e.text = "{" + renderPairs(names, values) + "}"
+	return e, nil
 }
 
 // exemplarSlot holds a counter's latest exemplar.
@@ -86,4 +90,19 @@ func (r *exemplarRing) newest(lo, hi float64) *Exemplar {
 	return best
 }
 
-func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
+// all appends the exemplars held, oldest first, to dst.
+func (r *exemplarRing) all(dst []*Exemplar) []*Exemplar {
+	start := len(dst)
+	for i := range r.p {
+		if e := r.p[i].Load(); e != nil {
+			dst = append(dst, e)
+		}
+	}
+	held := dst[start:]
+	for i := 1; i < len(held); i++ { // insertion sort: at most 8
+		for j := i; j > 0 && held[j].Time.Before(held[j-1].Time); j-- {
+			held[j], held[j-1] = held[j-1], held[j]
+		}
+	}
+	return dst
+}

@@ -1,20 +1,16 @@
 package abacus
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
-
-	"github.com/abacusgo/abacus/counter"
 )
 
 // A Family is a registered metric family: a name, help, unit, type, label
-// names and the series that exist. Exposition reads families through Each.
+// names, and its series, which Registry.Gather yields. Its methods are safe
+// for concurrent use.
 type Family struct {
 	reg         *Registry
 	name        string
@@ -22,20 +18,32 @@ type Family struct {
 	unit        string
 	typ         Type
 	labelNames  []string
-	constLabels string // rendered, without braces
+	constNames  []string // sorted
+	constValues []string
+	constText   string // rendered, without braces
 	limit       int
 	ttl         time.Duration
+	buckets     []float64 // a histogram family's classic layout
 	isFunc      bool
-	extra       string // more of the shape: histogram layout
+	omClash     atomic.Bool // a counter whose OpenMetrics family name another family has
+	shape       string      // what registration asked for, to compare two
 	impl        familyImpl
 }
 
-// familyImpl is a family's series, whatever their metric type.
+// familyImpl is a family's series, whatever their metric type: each metric
+// type fills the read model through it, and the writers never see the type.
 type familyImpl interface {
-	each(yield func(Sample))
+	// gather returns the series as of now, for one pass of Gather: n of
+	// them, yielded into s by each.
+	gather() (n int, each func(s *Series, yield func(*Series) bool) bool)
+	// len returns the number of series, cheaply; funcs report 1.
 	len() int
+	// dropped returns the label sets refused, by reason.
 	dropped() (limit, invalid uint64)
-	sweep(now time.Time, ttl time.Duration)
+	// sweep removes series not written for longer than the family's TTL.
+	sweep(now int64)
+	// rejected returns the observations histograms refused (NaN, ±Inf).
+	rejected() (nan, inf uint64)
 }
 
 // Name returns the family's name.
@@ -53,293 +61,103 @@ func (f *Family) Type() Type { return f.typ }
 // LabelNames returns the names of the family's variable labels.
 func (f *Family) LabelNames() []string { return slices.Clone(f.labelNames) }
 
+// ConstLabels returns the family's constant labels.
+func (f *Family) ConstLabels() map[string]string {
+	m := make(map[string]string, len(f.constNames))
+	for i, n := range f.constNames {
+		m[n] = f.constValues[i]
+	}
+	return m
+}
+
+// Limit returns the family's cardinality limit.
+func (f *Family) Limit() int { return f.limit }
+
+// TTL returns how long a series of the family may go unwritten before
+// Gather removes it (0: never). Removal is decided at each Gather (each
+// scrape): a series is removed by the first Gather at least TTL after the
+// last Gather that found it written (or after its creation), so it stays
+// between TTL and TTL plus one scrape interval after its last write. A
+// handle kept across the removal brings the series back, with its value, on
+// its next write.
+func (f *Family) TTL() time.Duration { return f.ttl }
+
+// Buckets returns a histogram family's classic bucket upper bounds (the
+// +Inf bucket is implied): the same for every series at every Gather. It is
+// nil for other families.
+func (f *Family) Buckets() []float64 { return slices.Clone(f.buckets) }
+
 // Len returns the number of series, the overflow series included.
 func (f *Family) Len() int { return f.impl.len() }
 
-// Each calls yield for every series, sorted by label values, the overflow
-// series last. Values read inside yield are current, not a snapshot.
-func (f *Family) Each(yield func(Sample)) { f.impl.each(yield) }
-
 // Dropped returns how many times a label set was sent to the overflow
 // series: because the family was at its cardinality limit, or because the
-// label values were invalid (wrong number, or not UTF-8).
+// label values were invalid (wrong number, or not UTF-8). For scrape-time
+// label vectors (CounterVecFunc, GaugeVecFunc) it counts series left out.
 func (f *Family) Dropped() (limit, invalid uint64) { return f.impl.dropped() }
 
-// shape describes what a registration asked for, to compare two.
-func (f *Family) shape() string {
-	return fmt.Sprintf("%s{%s} help %q unit %q const {%s}%s", f.typ, strings.Join(f.labelNames, ","), f.help, f.unit, f.constLabels, f.extra)
+// Rejected returns how many observations a histogram family's series
+// refused: NaN, and ±Inf or beyond ±histogram.MaxValue. They are in no
+// bucket, count or sum of any format; abacus_observations_rejected_total
+// exposes them. Other families return zeros.
+func (f *Family) Rejected() (nan, inf uint64) { return f.impl.rejected() }
+
+// OpenMetricsClash reports whether the family is a counter whose
+// OpenMetrics family name (its name without _total) is another family's
+// name. OpenMetrics writers then write it as type unknown under its full
+// name, which keeps the output valid. Only the built-in Go metric
+// go_memstats_alloc_bytes_total (beside the gauge go_memstats_alloc_bytes)
+// is such a counter: registration refuses such clashes otherwise.
+func (f *Family) OpenMetricsClash() bool { return f.omClash.Load() }
+
+// newFamily validates o and builds a family of the given type and labels,
+// not yet registered. extra adds to the shape what the type has beyond Opts.
+func (r *Registry) newFamily(o Opts, typ Type, labelNames []string, extra string) (*Family, error) {
+	r.check()
+	if err := checkOpts(o, typ, labelNames, r.strict); err != nil {
+		return nil, err
+	}
+	f := &Family{
+		name:       o.Name,
+		help:       strings.TrimSpace(o.Help), // the text format cannot carry surrounding spaces
+		unit:       o.Unit,
+		typ:        typ,
+		labelNames: slices.Clone(labelNames),
+		limit:      r.limit,
+		ttl:        o.TTL,
+	}
+	f.constNames, f.constValues = sortedPairs(o.ConstLabels)
+	f.constText = renderPairs(f.constNames, f.constValues)
+	if o.Limit > 0 {
+		f.limit = o.Limit
+	}
+	if len(labelNames) == 0 {
+		f.limit = 1 // the one series of an unlabelled family
+	}
+	f.shape = fmt.Sprintf("%s{%s} help %q unit %q const {%s} limit %d ttl %v%s",
+		typ, strings.Join(labelNames, ","), f.help, f.unit, f.constText, f.limit, f.ttl, extra)
+	return f, nil
 }
 
-// A Sample is one series as exposition sees it. Exactly one of Counter,
-// Gauge, Histogram and Summary is set, except for counter and gauge func
-// metrics, which set Value.
-type Sample struct {
-	Labels    string // `{name="value",…}` with every label, escaped; "" if none
-	Created   int64  // unix nanoseconds when the series was created; 0 for func metrics
-	Counter   *Counter
-	Gauge     *Gauge
-	Histogram *Histogram
-	Summary   *Summary
-	Value     float64
-	key       string
-	n         int
-}
-
-// LabelValues returns the values of the family's variable labels, in the
-// order of LabelNames; nil for the overflow series.
-func (s Sample) LabelValues() []string {
-	if s.key == "" && s.n > 0 {
-		return nil
+// registerVec builds and registers the vec of a family, or returns the vec
+// of the same family registered before.
+func registerVec[M any, P metricPtr[M]](r *Registry, o Opts, typ Type, labelNames []string, extra string, buckets []float64, init func(*M)) (*vec[M, P], error) {
+	f, err := r.newFamily(o, typ, labelNames, extra)
+	if err != nil {
+		return nil, err
 	}
-	return splitKey(s.key, s.n)
-}
-
-// vec holds a family's series of metric type M.
-type vec[M any] struct {
-	fam      *Family
-	init     func(*M) // prepares a new metric in place
-	mu       sync.Mutex
-	table    atomic.Pointer[table[M]]
-	sorted   atomic.Pointer[[]*series[M]] // nil when a series was added or removed since the last sort
-	overflow atomic.Pointer[series[M]]
-	limitHit counter.Adaptive
-	invalid  counter.Adaptive
-}
-
-func newVec[M any](f *Family, init func(*M)) *vec[M] {
-	v := &vec[M]{fam: f, init: init}
-	v.table.Store(newTable[M](8))
-	f.impl = v
-	return v
-}
-
-// with returns the metric of the series with the given label values,
-// creating it if there is none. It allocates nothing when the series exists.
-func (v *vec[M]) with(values []string) *M {
-	p := makeProbe(values)
-	if s := v.table.Load().find(p, values); s != nil {
-		return &s.m
+	f.buckets = buckets
+	v := newVec[M, P](f, init)
+	got, err := r.register(f, false)
+	if err != nil {
+		return nil, err
 	}
-	return v.create(p, values)
-}
-
-// create adds a series, or returns the overflow series when the values are
-// invalid or the family is at its limit.
-func (v *vec[M]) create(p probe, values []string) *M {
-	if len(values) != len(v.fam.labelNames) || !allUTF8(values) {
-		v.invalid.Inc()
-		return v.overflowSeries()
-	}
-	v.mu.Lock()
-	t := v.table.Load()
-	if s := t.find(p, values); s != nil {
-		v.mu.Unlock()
-		return &s.m
-	}
-	if t.n.Load() >= int64(v.fam.limit) {
-		v.mu.Unlock()
-		v.limitHit.Inc()
-		return v.overflowSeries()
-	}
-	s := &series[M]{key: joinKey(values), created: v.fam.reg.now().UnixNano()}
-	s.labels = v.fam.render(values)
-	v.init(&s.m)
-	v.table.Store(t.insert(p, s))
-	v.sorted.Store(nil)
-	v.mu.Unlock()
-	return &s.m
-}
-
-// overflowSeries returns the series that takes every label set the family
-// cannot keep, labelled abacus_overflow="true".
-func (v *vec[M]) overflowSeries() *M {
-	if s := v.overflow.Load(); s != nil {
-		return &s.m
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if s := v.overflow.Load(); s != nil {
-		return &s.m
-	}
-	labels := `abacus_overflow="true"`
-	if v.fam.constLabels != "" {
-		labels = v.fam.constLabels + "," + labels
-	}
-	s := &series[M]{labels: "{" + labels + "}", created: v.fam.reg.now().UnixNano()}
-	v.init(&s.m)
-	v.overflow.Store(s)
-	return &s.m
-}
-
-// remove deletes the series with the given values.
-func (v *vec[M]) remove(values []string) bool {
-	p := makeProbe(values)
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	t := v.table.Load()
-	s := t.find(p, values)
-	if s == nil {
-		return false
-	}
-	t.remove(p, s)
-	v.sorted.Store(nil)
-	return true
-}
-
-// reset deletes every series, the overflow series included.
-func (v *vec[M]) reset() {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	v.table.Store(newTable[M](8))
-	v.overflow.Store(nil)
-	v.sorted.Store(nil)
-}
-
-// all returns the series sorted by key, sorting only after a change.
-func (v *vec[M]) all() []*series[M] {
-	if p := v.sorted.Load(); p != nil {
-		return *p
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if p := v.sorted.Load(); p != nil {
-		return *p
-	}
-	t := v.table.Load()
-	out := make([]*series[M], 0, t.n.Load())
-	for i := range t.buckets {
-		for l := t.buckets[i].Load(); l != nil; l = l.next {
-			out = append(out, l.s)
+	if got != f {
+		old, ok := got.impl.(*vec[M, P])
+		if !ok { // the shape names the type, so this cannot happen
+			return nil, &AlreadyRegisteredError{Name: o.Name, Existing: got, Want: f.shape, Have: got.shape}
 		}
+		return old, nil
 	}
-	slices.SortFunc(out, func(a, b *series[M]) int { return compareKeys(a.key, b.key) })
-	v.sorted.Store(&out)
-	return out
-}
-
-// compareKeys orders joined keys value by value: the separator 0xff, which
-// no valid UTF-8 value contains, sorts before every byte of a value, so
-// ("a", "z") comes before ("ab", "c").
-func compareKeys(a, b string) int {
-	for i := range min(len(a), len(b)) {
-		x, y := a[i], b[i]
-		switch {
-		case x == y:
-			continue
-		case x == 0xff:
-			return -1
-		case y == 0xff:
-			return 1
-		case x < y:
-			return -1
-		default:
-			return 1
-		}
-	}
-	return cmp.Compare(len(a), len(b))
-}
-
-func (v *vec[M]) len() int {
-	n := int(v.table.Load().n.Load())
-	if v.overflow.Load() != nil {
-		n++
-	}
-	return n
-}
-
-func (v *vec[M]) dropped() (limit, invalid uint64) {
-	return uint64(v.limitHit.Load()), uint64(v.invalid.Load())
-}
-
-func (v *vec[M]) each(yield func(Sample)) {
-	n := len(v.fam.labelNames)
-	emit := func(s *series[M]) {
-		smp := Sample{Labels: s.labels, Created: s.created, key: s.key, n: n}
-		switch m := any(&s.m).(type) {
-		case *Counter:
-			smp.Counter = m
-		case *Gauge:
-			smp.Gauge = m
-		case *Histogram:
-			smp.Histogram = m
-		}
-		yield(smp)
-	}
-	for _, s := range v.all() {
-		emit(s)
-	}
-	if s := v.overflow.Load(); s != nil {
-		emit(s)
-	}
-}
-
-// render returns a series' full label set, `{const…,name="value",…}`.
-func (f *Family) render(values []string) string {
-	var b strings.Builder
-	b.WriteByte('{')
-	b.WriteString(f.constLabels)
-	for i, n := range f.labelNames {
-		if i > 0 || f.constLabels != "" {
-			b.WriteByte(',')
-		}
-		b.WriteString(n)
-		b.WriteString(`="`)
-		b.WriteString(EscapeLabelValue(values[i]))
-		b.WriteByte('"')
-	}
-	b.WriteByte('}')
-	if b.Len() == 2 {
-		return ""
-	}
-	return b.String()
-}
-
-func allUTF8(values []string) bool {
-	for _, v := range values {
-		if !utf8.ValidString(v) {
-			return false
-		}
-	}
-	return true
-}
-
-// idleState is what the sweeper remembers of a series to notice that it
-// stopped changing. It is touched only under the family's lock.
-type idleState struct {
-	last  uint64 // the series' activity signature at the last sweep
-	since int64  // unix nanoseconds since which it has not changed
-}
-
-// activity returns a value that changes whenever the metric records.
-type activity interface{ activity() uint64 }
-
-// sweep removes the series whose activity has not changed for longer than
-// ttl.
-func (v *vec[M]) sweep(now time.Time, ttl time.Duration) {
-	if ttl <= 0 {
-		return
-	}
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	t := v.table.Load()
-	var stale []*series[M]
-	for i := range t.buckets {
-		for l := t.buckets[i].Load(); l != nil; l = l.next {
-			s := l.s
-			a := any(&s.m).(activity).activity()
-			switch {
-			case s.idle.since == 0 || a != s.idle.last:
-				s.idle.last, s.idle.since = a, now.UnixNano()
-			case now.UnixNano()-s.idle.since > int64(ttl):
-				stale = append(stale, s)
-			}
-		}
-	}
-	n := len(v.fam.labelNames)
-	for _, s := range stale {
-		t.remove(makeProbe(splitKey(s.key, n)), s)
-	}
-	if len(stale) > 0 {
-		v.sorted.Store(nil)
-	}
+	return v, nil
 }

@@ -8,6 +8,7 @@ type meta struct {
 	duration *Histogram
 }
 
+// register adds the meta metrics; a failure is a bug in this package.
 func (m *meta) register(r *Registry) {
 	must := func(err error) {
 		if err != nil {
@@ -17,78 +18,50 @@ func (m *meta) register(r *Registry) {
 	must(r.GaugeFunc(Opts{Name: "abacus_families", Help: "Metric families in the registry."}, func() float64 {
 		return float64(len(r.Families()))
 	}))
-	m.scrapes = Must(r.Counter(Opts{Name: "abacus_scrapes_total", Help: "Expositions of the registry."}))
-	r.registerCollected(Opts{Name: "abacus_series", Help: "Series per metric family, the overflow series included."},
-		TypeGauge, []string{"family"}, func(yield func(values []string, v float64)) {
+	m.scrapes = Must(r.Counter(Opts{Name: "abacus_scrapes_total", Help: "Gathers of the registry: expositions and exports."}))
+	m.duration = Must(r.Histogram(HistogramOpts{
+		Opts:    Opts{Name: "abacus_scrape_duration_seconds", Help: "Time to gather and write one exposition or export.", Unit: "seconds"},
+		Buckets: PowersOfTwo(-14, 0),
+	}))
+	must(r.GaugeVecFunc(Opts{Name: "abacus_series", Help: "Series per metric family, the overflow series included (for scrape-time families, as of the last gather)."},
+		[]string{"family"}, func(emit func([]string, float64)) {
 			for _, f := range r.Families() {
-				if _, meta := f.impl.(*collected); !meta { // counting itself would recurse
-					yield([]string{f.name}, float64(f.Len()))
-				}
+				emit([]string{f.name}, float64(f.Len()))
 			}
-		})
-	r.registerCollected(Opts{Name: "abacus_series_dropped_total", Help: "Lookups of label sets that went to a family's overflow series (each With of a refused set counts), by reason."},
-		TypeCounter, []string{"family", "reason"}, func(yield func(values []string, v float64)) {
+		}))
+	must(r.CounterVecFunc(Opts{Name: "abacus_series_dropped_total", Help: "Lookups of label sets that went to a family's overflow series (each With of a refused set counts), or scrape-time series left out, by reason (limit or invalid)."},
+		[]string{"family", "reason"}, func(emit func([]string, float64)) {
 			for _, f := range r.Families() {
 				limit, invalid := f.Dropped()
 				if limit > 0 {
-					yield([]string{f.name, "limit"}, float64(limit))
+					emit([]string{f.name, "limit"}, float64(limit))
 				}
 				if invalid > 0 {
-					yield([]string{f.name, "invalid"}, float64(invalid))
+					emit([]string{f.name, "invalid"}, float64(invalid))
 				}
 			}
-		})
-	m.duration = Must(r.Histogram(HistogramOpts{Opts: Opts{
-		Name: "abacus_scrape_duration_seconds", Help: "Time to gather and write one exposition.", Unit: "seconds",
-	}}))
+		}))
+	must(r.CounterVecFunc(Opts{Name: "abacus_observations_rejected_total", Help: "Histogram observations refused, in no bucket, count or sum: NaN (reason nan), or ±Inf or beyond ±2^64 (reason inf)."},
+		[]string{"family", "reason"}, func(emit func([]string, float64)) {
+			for _, f := range r.Families() {
+				if f.typ != TypeHistogram {
+					continue
+				}
+				nan, inf := f.Rejected()
+				if nan > 0 {
+					emit([]string{f.name, "nan"}, float64(nan))
+				}
+				if inf > 0 {
+					emit([]string{f.name, "inf"}, float64(inf))
+				}
+			}
+		}))
 }
 
-// Scraped records one exposition that took d; package expo calls it.
-func (r *Registry) Scraped(d time.Duration) {
+// scraped records one gather that started at start.
+func (r *Registry) scraped(start time.Time) {
 	if r.meta != nil {
 		r.meta.scrapes.Inc()
-		r.meta.duration.ObserveDuration(d)
+		r.meta.duration.ObserveDuration(time.Since(start))
 	}
-}
-
-// Sweep removes series idle for longer than their family's TTL. Package
-// expo calls it before each exposition; call it yourself if the registry is
-// not scraped.
-func (r *Registry) Sweep() {
-	now := r.now()
-	for _, f := range r.Families() {
-		if f.ttl > 0 {
-			f.impl.sweep(now, f.ttl)
-		}
-	}
-}
-
-// collected is a family whose series are computed at each exposition.
-type collected struct {
-	fam     *Family
-	collect func(yield func(values []string, v float64))
-}
-
-func (c *collected) each(yield func(Sample)) {
-	c.collect(func(values []string, v float64) {
-		yield(Sample{Labels: c.fam.render(values), Value: v, key: joinKey(values), n: len(values)})
-	})
-}
-
-func (c *collected) len() int {
-	n := 0
-	c.collect(func([]string, float64) { n++ })
-	return n
-}
-
-func (c *collected) dropped() (limit, invalid uint64)       { return 0, 0 }
-func (c *collected) sweep(now time.Time, ttl time.Duration) {}
-
-// registerCollected registers a family computed by collect; it panics on a
-// bad definition, which is a bug in this package.
-func (r *Registry) registerCollected(o Opts, typ Type, labelNames []string, collect func(yield func([]string, float64))) {
-	f := Must(r.newFamily(o, typ, labelNames))
-	f.isFunc = true
-	f.impl = &collected{fam: f, collect: collect}
-	Must(r.register(f))
 }

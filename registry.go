@@ -1,9 +1,7 @@
 package abacus
 
 import (
-	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,16 +13,20 @@ import (
 // a vector keeps before new ones go to its overflow series.
 const DefaultLimit = 2000
 
-// A Registry holds metric families. The zero value is not usable; use
-// NewRegistry. Registries are independent: tests and tenants can each have
-// their own.
+// A Registry holds metric families. Make one with NewRegistry; the zero
+// value is not usable and its methods panic saying so. Registries are
+// independent: tests and tenants can each have their own. All methods are
+// safe for concurrent use.
 type Registry struct {
-	limit int
-	now   func() time.Time
+	limit  int
+	now    func() time.Time
+	strict bool
 
 	mu       sync.Mutex
 	families map[string]*Family
+	omNames  map[string]*Family        // by OpenMetrics family name
 	sorted   atomic.Pointer[[]*Family] // by name; replaced on registration
+	builtins map[string]bool           // built-in sets registered: "go", "process"
 
 	meta *meta // nil when meta-telemetry is off
 }
@@ -39,7 +41,8 @@ func WithCardinalityLimit(n int) Option {
 }
 
 // WithoutMetaMetrics turns off the metrics about the registry itself
-// (series and dropped series per family, scrapes and their duration).
+// (series, dropped series and rejected observations per family, scrapes and
+// their duration).
 func WithoutMetaMetrics() Option {
 	return func(r *Registry) { r.meta = nil }
 }
@@ -51,9 +54,19 @@ func WithClock(now func() time.Time) Option {
 	return func(r *Registry) { r.now = now }
 }
 
-// NewRegistry returns an empty registry (apart from its meta metrics).
+// WithStrict makes registration also apply the lint rules of promtool check
+// metrics (package lint: help text, base units, no camelCase, no type in the
+// name, no colons, no abbreviated units), so that everything the registry
+// accepts also passes promtool's lint. A family that breaks one is refused
+// with an error wrapping ErrLint. The registry's own metrics pass.
+func WithStrict() Option {
+	return func(r *Registry) { r.strict = true }
+}
+
+// NewRegistry returns an empty registry, apart from its meta metrics (see
+// WithoutMetaMetrics). It does no I/O and starts no goroutine.
 func NewRegistry(opts ...Option) *Registry {
-	r := &Registry{limit: DefaultLimit, now: time.Now, families: map[string]*Family{}}
+	r := &Registry{limit: DefaultLimit, now: time.Now, families: map[string]*Family{}, omNames: map[string]*Family{}, builtins: map[string]bool{}}
 	r.meta = &meta{}
 	for _, o := range opts {
 		o(r)
@@ -66,68 +79,136 @@ func NewRegistry(opts ...Option) *Registry {
 	return r
 }
 
-var defaultRegistry atomic.Pointer[Registry]
+var (
+	defaultMu       sync.Mutex
+	defaultRegistry atomic.Pointer[Registry]
+)
 
-func init() {
+// Default returns the process-wide default registry, which expo.Handler(nil)
+// and httpmetrics.New without a Registry use. It is made on first use (not
+// at import): a NewRegistry holding, like client_golang's default registry,
+// the Go runtime metrics (RegisterGoMetrics) and, on Linux, the process
+// metrics (RegisterProcessMetrics), which read /proc/self then. SetDefault
+// replaces it.
+func Default() *Registry {
+	if r := defaultRegistry.Load(); r != nil {
+		return r
+	}
+	defaultMu.Lock()
+	defer defaultMu.Unlock()
+	if r := defaultRegistry.Load(); r != nil {
+		return r
+	}
 	r := NewRegistry()
-	_ = r.RegisterGoMetrics()
-	_ = r.RegisterProcessMetrics() // fails only where /proc is missing
+	_ = r.RegisterGoMetrics()      // fails only on a name clash, impossible in a new registry
+	_ = r.RegisterProcessMetrics() // fails where /proc is missing
 	defaultRegistry.Store(r)
+	return r
 }
 
-// Default returns the process-wide default registry, which
-// expo.Handler(nil) serves. Like client_golang's default registry it holds
-// the Go runtime and process metrics. SetDefault replaces it.
-func Default() *Registry { return defaultRegistry.Load() }
+// SetDefault makes r the default registry and returns the previous one (nil
+// if Default was never called). SetDefault(nil) makes the next Default call
+// make a new one.
+func SetDefault(r *Registry) *Registry {
+	defaultMu.Lock()
+	defer defaultMu.Unlock()
+	return defaultRegistry.Swap(r)
+}
 
-// SetDefault makes r the default registry and returns the previous one.
-func SetDefault(r *Registry) *Registry { return defaultRegistry.Swap(r) }
-
-// Families returns the registered families sorted by name. The slice is
+// Families returns the registered families sorted by name: their metadata,
+// for introspection. Their series are read through Gather. The slice is
 // shared: do not modify it.
-func (r *Registry) Families() []*Family { return *r.sorted.Load() }
+func (r *Registry) Families() []*Family {
+	r.check()
+	return *r.sorted.Load()
+}
 
 // Family returns the family registered under name, or nil.
 func (r *Registry) Family(name string) *Family {
+	r.check()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.families[name]
 }
 
+// check panics with a helpful message on the zero Registry.
+func (r *Registry) check() {
+	if r == nil || r.families == nil {
+		panic("abacus: Registry used without NewRegistry")
+	}
+}
+
 // register adds f, or returns the family already registered under its name
 // if it has the same shape (so that registering the same metric twice, as
-// init code in two places may, gives one family), or an error naming both
-// shapes.
-func (r *Registry) register(f *Family) (*Family, error) {
+// init code in two places may, gives one family). A name taken by another
+// shape, or an OpenMetrics family name taken by another family, is an
+// *AlreadyRegisteredError; clash allows the OpenMetrics clash (for the
+// built-in Go metrics, whose names predate OpenMetrics).
+func (r *Registry) register(f *Family, clash bool) (*Family, error) {
+	r.check()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if old, ok := r.families[f.name]; ok {
-		if old.shape() == f.shape() && old.impl != nil && !old.isFunc && !f.isFunc {
+		if old.shape == f.shape && !old.isFunc && !f.isFunc {
 			return old, nil
 		}
-		return nil, fmt.Errorf("abacus: metric %q already registered as %s; cannot register it as %s", f.name, old.shape(), f.shape())
+		return nil, &AlreadyRegisteredError{Name: f.name, Existing: old, Want: f.shape, Have: old.shape}
+	}
+	om := omFamilyName(f.name, f.typ)
+	if old, ok := r.omNames[om]; ok {
+		if !clash {
+			return nil, &AlreadyRegisteredError{Name: f.name, Existing: old, Want: f.shape, Have: old.shape}
+		}
+		// The counter of the pair is written as type unknown under its
+		// full name in OpenMetrics.
+		if f.typ == TypeCounter {
+			f.omClash.Store(true)
+		} else {
+			old.omClash.Store(true)
+			r.omNames[om] = f
+		}
+	} else {
+		r.omNames[om] = f
 	}
 	f.reg = r
 	r.families[f.name] = f
-	all := slices.Collect(mapValues(r.families))
-	sort.Slice(all, func(i, j int) bool { return all[i].name < all[j].name })
-	r.sorted.Store(&all)
+	r.resort()
 	return f, nil
 }
 
 // Unregister removes the family named name and reports whether there was
-// one.
+// one. Handles to its series keep working but are no longer exposed.
 func (r *Registry) Unregister(name string) bool {
+	r.check()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.families[name]; !ok {
+	f, ok := r.families[name]
+	if !ok {
 		return false
 	}
 	delete(r.families, name)
-	all := slices.Collect(mapValues(r.families))
-	sort.Slice(all, func(i, j int) bool { return all[i].name < all[j].name })
-	r.sorted.Store(&all)
+	om := omFamilyName(f.name, f.typ)
+	if r.omNames[om] == f {
+		delete(r.omNames, om)
+		for _, g := range r.families { // the other of a clashing pair takes the name back
+			if g.omClash.Load() && omFamilyName(g.name, g.typ) == om {
+				g.omClash.Store(false)
+				r.omNames[om] = g
+			}
+		}
+	}
+	r.resort()
 	return true
+}
+
+// resort publishes the sorted family list; the caller holds r.mu.
+func (r *Registry) resort() {
+	all := make([]*Family, 0, len(r.families))
+	for _, f := range r.families {
+		all = append(all, f)
+	}
+	slices.SortFunc(all, func(a, b *Family) int { return strings.Compare(a.name, b.name) })
+	r.sorted.Store(&all)
 }
 
 // Opts names and describes a metric family.
@@ -137,7 +218,7 @@ type Opts struct {
 	Unit        string            // OpenMetrics unit, e.g. "seconds"; the name must end in _<unit> (before _total)
 	ConstLabels map[string]string // labels every series of the family carries
 	Limit       int               // cardinality limit; 0 means the registry's
-	TTL         time.Duration     // drop series idle for longer than this; 0 keeps them
+	TTL         time.Duration     // drop series not written for longer than this; 0 keeps them (see Family.TTL)
 }
 
 // Type is the type of a metric family.
@@ -163,61 +244,4 @@ func (t Type) String() string {
 		return "summary"
 	}
 	return "unknown"
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func mapValues[K comparable, V any](m map[K]V) func(func(V) bool) {
-	return func(yield func(V) bool) {
-		for _, v := range m {
-			if !yield(v) {
-				return
-			}
-		}
-	}
-}
-
-// renderConst returns the constant labels as `name="value",…` (no braces),
-// sorted by name and escaped.
-func renderConst(labels map[string]string) string {
-	var b strings.Builder
-	for i, k := range sortedKeys(labels) {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(k)
-		b.WriteString(`="`)
-		b.WriteString(EscapeLabelValue(labels[k]))
-		b.WriteByte('"')
-	}
-	return b.String()
-}
-
-// EscapeLabelValue escapes a label value for the text formats: backslash,
-// double quote and newline are backslash-escaped.
-func EscapeLabelValue(v string) string {
-	if !strings.ContainsAny(v, "\\\"\n") {
-		return v
-	}
-	var b strings.Builder
-	for i := 0; i < len(v); i++ {
-		switch c := v[i]; c {
-		case '\\':
-			b.WriteString(`\\`)
-		case '"':
-			b.WriteString(`\"`)
-		case '\n':
-			b.WriteString(`\n`)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }

@@ -2,22 +2,22 @@ package abacus
 
 import (
 	"encoding/binary"
-	"hash/maphash"
 	"sync/atomic"
 	"unsafe"
 )
 
-// A series is one labelled member of a family: the label values, the label
-// set rendered once for the exposition formats, and the metric M itself.
+// A series is one labelled member of a family: the metric M itself, the
+// label values, the label set rendered once for the text formats, and when
+// it was created and last seen written.
 //
-// Series are immutable except for the metric, next, and the fields the
-// sweeper owns; lookups read them without locks.
+// Series are immutable except for the metric and lastActive, which the
+// vector's lock guards; lookups read them without locks.
 type series[M any] struct {
-	key     string // label values, each followed by 0xff
-	labels  string // `{name="value",…}` with const labels, escaped; "" if none
-	created int64  // unix nanoseconds
-	idle    idleState
-	m       M
+	m          M      // first: a pointer to the metric is a pointer to the series (see use)
+	key        string // label values, each followed by 0xff
+	labels     string // `{name="value",…}` with const labels, escaped; "" if none
+	created    int64  // unix nanoseconds
+	lastActive int64  // unix nanoseconds: creation, or the last sweep that found it written
 }
 
 // table is a hash table of series that readers search without locks:
@@ -101,10 +101,6 @@ func (t *table[M]) remove(p probe, s *series[M]) bool {
 	return false
 }
 
-// hashSeed is a random per-process seed, so that label values an attacker
-// chooses cannot be made to collide in one chain.
-var hashSeed = maphash.Comparable(maphash.MakeSeed(), 0)
-
 const (
 	mix1 = 0x9e3779b97f4a7c15
 	mix2 = 0xbf58476d1ce4e5b9
@@ -125,15 +121,15 @@ type probe struct {
 // shortKey is the longest joined key a probe holds in full.
 const shortKey = 16
 
-// makeProbe computes the probe of the label values: for a short key, packing
-// the values into two words and hashing those; for a long one, hashing the
-// values eight bytes at a time.
-func makeProbe(values []string) probe {
+// makeProbe computes the probe of the label values under a vector's random
+// seed: for a short key, packing the values into two words and hashing
+// those; for a long one, hashing the values eight bytes at a time.
+func makeProbe(seed uint64, values []string) probe {
 	var p probe
 	for _, v := range values {
 		n := len(v)
 		if n > 7 || p.n+n+1 > shortKey {
-			return longProbe(values)
+			return longProbe(seed, values)
 		}
 		token := loadShort(unsafe.Slice(unsafe.StringData(v), n)) | 0xff<<(8*n)
 		if p.n < 8 {
@@ -147,7 +143,7 @@ func makeProbe(values []string) probe {
 	// The number of values goes into the hash: a value holding a 0xff byte
 	// (invalid UTF-8) packs like a separator, so ("a\xff") and ("a", "")
 	// share their words and must differ here.
-	h := (hashSeed ^ p.w0) * mix1
+	h := (seed ^ p.w0) * mix1
 	h = (h ^ p.w1 ^ uint64(p.n) ^ uint64(len(values))<<32) * mix2
 	p.hash = h ^ h>>31
 	return p
@@ -155,8 +151,8 @@ func makeProbe(values []string) probe {
 
 // longProbe hashes label values whose joined key is longer than shortKey,
 // each value's length mixed in, so ("a","bc") and ("ab","c") differ.
-func longProbe(values []string) probe {
-	h := hashSeed
+func longProbe(seed uint64, values []string) probe {
+	h := seed
 	for _, v := range values {
 		b := unsafe.Slice(unsafe.StringData(v), len(v))
 		h = (h ^ uint64(len(b))) * mix1

@@ -1,290 +1,246 @@
-package abacus
+package abacus_test
 
 import (
-	"fmt"
-	"github.com/abacusgo/abacus/histogram"
-	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
-	"time"
+
+	"github.com/abacusgo/abacus"
+	"github.com/abacusgo/abacus/abacustest"
 )
 
-func samples(f *Family) map[string]float64 {
-	out := map[string]float64{}
-	f.Each(func(s Sample) {
-		switch {
-		case s.Counter != nil:
-			out[s.Labels] = s.Counter.Value()
-		case s.Gauge != nil:
-			out[s.Labels] = s.Gauge.Value()
-		case s.Histogram != nil:
-			out[s.Labels] = float64(s.Histogram.Snapshot().Count())
-		default:
-			out[s.Labels] = s.Value
+// values returns the family's series as "labels=value" strings, in order.
+func values(t *testing.T, r *abacus.Registry, name string) []string {
+	t.Helper()
+	var out []string
+	for f, series := range r.Gather() {
+		if f.Name() != name {
+			continue
 		}
-	})
+		for s := range series {
+			out = append(out, s.Labels.String()+"="+strconv.FormatFloat(s.Value, 'g', -1, 64))
+		}
+	}
 	return out
 }
 
 // Beyond the limit, new label sets share the overflow series and the
 // dropped counter rises; existing series keep working.
 func TestCardinalityLimit(t *testing.T) {
-	r := NewRegistry()
-	cv := Must(r.CounterVec(Opts{Name: "req_total", Limit: 3, ConstLabels: map[string]string{"svc": "x"}}, "user"))
+	r := abacus.NewRegistry()
+	cv := abacus.Must(r.CounterVec(abacus.Opts{Name: "req_total", Limit: 3, ConstLabels: map[string]string{"svc": "x"}}, "user"))
 	for _, u := range []string{"a", "b", "c", "d", "e", "a", "e"} {
 		cv.With(u).Inc()
 	}
-	got := samples(cv.Family())
-	want := map[string]float64{
-		`{svc="x",user="a"}`:               2,
-		`{svc="x",user="b"}`:               1,
-		`{svc="x",user="c"}`:               1,
-		`{svc="x",abacus_overflow="true"}`: 3, // d, e, e
-	}
-	if len(got) != len(want) {
-		t.Fatalf("series %v; want %v", got, want)
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Fatalf("%s = %v; want %v (all: %v)", k, got[k], v, got)
-		}
+	got := strings.Join(values(t, r, "req_total"), " ")
+	want := `{svc="x",user="a"}=2 {svc="x",user="b"}=1 {svc="x",user="c"}=1 {svc="x",abacus_overflow="true"}=3`
+	if got != want {
+		t.Fatalf("series %s\nwant %s", got, want)
 	}
 	if limit, invalid := cv.Family().Dropped(); limit != 3 || invalid != 0 {
 		t.Fatalf("Dropped() = %d, %d; want 3, 0", limit, invalid)
 	}
-	dropped := samples(r.Family("abacus_series_dropped_total"))
-	if dropped[`{family="req_total",reason="limit"}`] != 3 {
-		t.Fatalf("abacus_series_dropped_total: %v", dropped)
+	if v, err := abacustest.Value(r, "abacus_series_dropped_total", "family", "req_total", "reason", "limit"); err != nil || v != 3 {
+		t.Fatalf("abacus_series_dropped_total = %v, %v", v, err)
 	}
-	if samples(r.Family("abacus_series"))[`{family="req_total"}`] != 4 {
-		t.Fatalf("abacus_series: %v", samples(r.Family("abacus_series")))
+	if v, err := abacustest.Value(r, "abacus_series", "family", "req_total"); err != nil || v != 4 {
+		t.Fatalf("abacus_series = %v, %v", v, err)
 	}
 }
 
-func TestInvalidLabelValues(t *testing.T) {
-	r := NewRegistry()
-	cv := Must(r.CounterVec(Opts{Name: "req_total"}, "a", "b"))
+func TestInvalidLabelValuesGoToOverflow(t *testing.T) {
+	r := abacus.NewRegistry()
+	cv := abacus.Must(r.CounterVec(abacus.Opts{Name: "req_total"}, "a", "b"))
 	cv.With("only-one").Inc()
 	cv.With("x", "y", "z").Inc()
 	cv.With("ok", "\xff\xfe").Inc()
-	got := samples(cv.Family())
-	if got[`{abacus_overflow="true"}`] != 3 || len(got) != 1 {
+	cv.WithLabels(map[string]string{"a": "x"}).Inc()
+	if got := values(t, r, "req_total"); len(got) != 1 || got[0] != `{abacus_overflow="true"}=4` {
 		t.Fatalf("series %v", got)
 	}
-	if _, invalid := cv.Family().Dropped(); invalid != 3 {
-		t.Fatalf("invalid = %d; want 3", invalid)
+	if _, invalid := cv.Family().Dropped(); invalid != 4 {
+		t.Fatalf("invalid = %d; want 4", invalid)
+	}
+	// An invalid value holding the separator byte never hits a valid series.
+	cv.With("a", "").Inc()
+	cv.With("a\xff").Inc()
+	if v := cv.With("a", "").Value(); v != 1 {
+		t.Errorf(`("a", "") = %v, want 1`, v)
 	}
 }
 
 func TestDeleteAndReset(t *testing.T) {
-	r := NewRegistry()
-	gv := Must(r.GaugeVec(Opts{Name: "temp"}, "room"))
+	r := abacus.NewRegistry()
+	gv := abacus.Must(r.GaugeVec(abacus.Opts{Name: "temp"}, "room"))
 	gv.With("a").Set(1)
-	gv.With("b").Set(2)
-	if !gv.Delete("a") || gv.Delete("a") || gv.Delete("zzz") {
+	old := gv.With("b")
+	old.Set(2)
+	if !gv.Delete("a") || gv.Delete("a") || gv.Delete("zzz") || gv.Delete() {
 		t.Fatal("Delete reports wrongly")
 	}
-	if got := samples(gv.Family()); len(got) != 1 || got[`{room="b"}`] != 2 {
+	if got := values(t, r, "temp"); len(got) != 1 || got[0] != `{room="b"}=2` {
 		t.Fatalf("after Delete: %v", got)
 	}
 	gv.With("a").Set(3) // a new series
-	if got := samples(gv.Family()); got[`{room="a"}`] != 3 {
-		t.Fatalf("re-created series: %v", got)
-	}
 	gv.Reset()
 	if n := gv.Family().Len(); n != 0 {
 		t.Fatalf("%d series after Reset", n)
 	}
-}
-
-// Series idle for longer than the TTL are removed by Sweep; busy ones stay.
-func TestTTL(t *testing.T) {
-	now := time.Unix(1000, 0)
-	r := NewRegistry(WithClock(func() time.Time { return now }))
-	cv := Must(r.CounterVec(Opts{Name: "req_total", TTL: time.Minute}, "user"))
-	hv := Must(r.HistogramVec(HistogramOpts{Opts: Opts{Name: "lat_seconds", TTL: time.Minute}}, "user"))
-	cv.With("busy").Inc()
-	cv.With("idle").Inc()
-	hv.With("idle").Observe(1)
-	r.Sweep() // first sight
-	for range 3 {
-		now = now.Add(30 * time.Second)
-		cv.With("busy").Inc()
-		r.Sweep()
-	}
-	if got := samples(cv.Family()); len(got) != 1 || got[`{user="busy"}`] != 4 {
-		t.Fatalf("after 90 s: %v", got)
-	}
-	if hv.Family().Len() != 0 {
-		t.Fatal("the idle histogram survived")
-	}
-	cv.With("idle").Inc() // comes back as a new series
-	if got := samples(cv.Family()); got[`{user="idle"}`] != 1 {
-		t.Fatalf("returning series: %v", got)
+	old.Set(9) // a handle to a deleted series works, unexposed
+	if n := gv.Family().Len(); n != 0 || old.Value() != 9 {
+		t.Fatal("a deleted series came back")
 	}
 }
 
-// A lookup of an existing series allocates nothing, and neither does
-// recording on the handle.
+func TestLabelMapsCurryingAndPartialDelete(t *testing.T) {
+	r := abacus.NewRegistry(abacus.WithoutMetaMetrics())
+	cv := abacus.Must(r.CounterVec(abacus.Opts{Name: "req_total"}, "method", "route", "code"))
+	cv.WithLabels(map[string]string{"method": "GET", "route": "/a", "code": "200"}).Inc()
+	get, err := cv.Curry(map[string]string{"method": "GET"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if names := get.LabelNames(); strings.Join(names, ",") != "route,code" {
+		t.Fatalf("curried label names %v", names)
+	}
+	get.With("/a", "200").Inc()
+	get.With("/b", "500").Inc()
+	cv.With("POST", "/a", "200").Inc()
+	getA, err := get.Curry(map[string]string{"route": "/a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	getA.With("200").Inc()
+	if v := cv.With("GET", "/a", "200").Value(); v != 3 {
+		t.Fatalf("GET /a 200 = %v; want 3", v)
+	}
+	if _, err := cv.Curry(map[string]string{"nope": "x"}); err == nil {
+		t.Error("curried a label the vector lacks")
+	}
+	if _, err := get.Curry(map[string]string{"method": "PUT"}); err == nil {
+		t.Error("curried a label twice")
+	}
+	if !get.DeleteLabels(map[string]string{"route": "/b", "code": "500"}) {
+		t.Error("DeleteLabels on a curried vector")
+	}
+	if n := cv.DeletePartialMatch(map[string]string{"route": "/a"}); n != 2 {
+		t.Errorf("DeletePartialMatch removed %d; want 2", n)
+	}
+	if n := cv.DeletePartialMatch(map[string]string{"nope": "x"}); n != 0 {
+		t.Errorf("DeletePartialMatch of an unknown label removed %d", n)
+	}
+	if n := cv.Family().Len(); n != 0 {
+		t.Fatalf("%d series left", n)
+	}
+	get.With("/c", "200").Inc()
+	cv.With("POST", "/c", "200").Inc()
+	get.Reset() // a curried Reset removes its own series only
+	if got := values(t, r, "req_total"); len(got) != 1 || !strings.Contains(got[0], "POST") {
+		t.Fatalf("after a curried Reset: %v", got)
+	}
+}
+
+// A lookup of an existing series allocates nothing, plain, curried or by
+// label map, and neither does recording on the handle.
 func TestLookupAllocatesNothing(t *testing.T) {
-	r := NewRegistry()
-	cv := Must(r.CounterVec(Opts{Name: "req_total"}, "method", "code"))
-	hv := Must(r.HistogramVec(HistogramOpts{Opts: Opts{Name: "lat_seconds"}}, "route"))
+	r := abacus.NewRegistry()
+	cv := abacus.Must(r.CounterVec(abacus.Opts{Name: "req_total"}, "method", "code"))
+	hv := abacus.Must(r.HistogramVec(abacus.HistogramOpts{Opts: abacus.Opts{Name: "lat_seconds"}}, "route"))
+	get := abacus.Must(cv.Curry(map[string]string{"method": "GET"}))
+	labels := map[string]string{"method": "GET", "code": "200"}
 	cv.With("GET", "200").Inc()
 	hv.With("/x").Observe(0.1)
 	method, code := "GET", "200"
 	if n := testing.AllocsPerRun(1000, func() {
 		cv.With(method, code).Inc()
+		get.With(code).Inc()
+		cv.WithLabels(labels).Inc()
 		hv.With("/x").Observe(0.1)
 	}); n != 0 {
 		t.Fatalf("%v allocations per lookup and record", n)
 	}
 }
 
+func TestWithConcurrent(t *testing.T) {
+	r := abacus.NewRegistry()
+	cv := abacus.Must(r.CounterVec(abacus.Opts{Name: "hits_total"}, "route", "code"))
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 10000 {
+				cv.With([]string{"/a", "/b", "/c"}[(g+i)%3], []string{"200", "500"}[i%2]).Inc()
+			}
+		})
+	}
+	// Gather and Len while series are created.
+	for range 20 {
+		for range r.Gather() {
+		}
+		if n := cv.Family().Len(); n < 0 || n > 6 {
+			t.Fatalf("Len %d", n)
+		}
+	}
+	wg.Wait()
+	samples, err := abacustest.Samples(r, "hits_total")
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0.0
+	for _, s := range samples {
+		total += s.Value
+	}
+	if total != 80000 || len(samples) != 6 {
+		t.Fatalf("%d series hold %v; want 6 and 80000", len(samples), total)
+	}
+}
+
+// Series are sorted value by value: ("a", "z") before ("ab", "c").
+func TestSeriesSortedByValues(t *testing.T) {
+	r := abacus.NewRegistry()
+	cv := abacus.Must(r.CounterVec(abacus.Opts{Name: "sorted_total", Help: "h"}, "a", "b"))
+	cv.With("ab", "c").Inc()
+	cv.With("a", "z").Inc()
+	got := values(t, r, "sorted_total")
+	if len(got) != 2 || !strings.HasPrefix(got[0], `{a="a",b="z"}`) {
+		t.Errorf("order %v", got)
+	}
+}
+
+func TestCounterRefusesWhatItCannotAdd(t *testing.T) {
+	r := abacus.NewRegistry()
+	c := abacus.Must(r.Counter(abacus.Opts{Name: "big_total", Help: "h"}))
+	c.Add(1 << 63)
+	if c.Value() < 0 {
+		t.Errorf("Add(1<<63) made the counter negative: %v", c.Value())
+	}
+	d := abacus.Must(r.Counter(abacus.Opts{Name: "f_total", Help: "h"}))
+	for _, v := range []float64{-1, nan(), inf()} {
+		if err := d.AddFloat(v); err == nil {
+			t.Errorf("AddFloat(%v) accepted", v)
+		}
+	}
+	if err := d.AddFloat(0.5); err != nil || d.Value() != 0.5 {
+		t.Fatalf("AddFloat(0.5): %v, value %v", err, d.Value())
+	}
+}
+
 func TestExemplarValidation(t *testing.T) {
-	r := NewRegistry()
-	c := Must(r.Counter(Opts{Name: "req_total"}))
+	r := abacus.NewRegistry()
+	c := abacus.Must(r.Counter(abacus.Opts{Name: "req_total"}))
 	if err := c.AddWithExemplar(1, map[string]string{"trace_id": strings.Repeat("x", 121)}); err == nil {
 		t.Error("an exemplar over 128 characters was accepted")
 	}
 	if err := c.AddWithExemplar(1, map[string]string{"bad-name": "x"}); err == nil {
 		t.Error("an exemplar with a bad label name was accepted")
 	}
-	if err := c.AddWithExemplar(1, map[string]string{"trace_id": "abc"}); err != nil {
+	if err := c.AddWithExemplar(1, map[string]string{"trace_id": "a\"b"}); err != nil {
 		t.Fatal(err)
 	}
 	if c.Value() != 3 {
 		t.Fatalf("Value() = %v; adds with bad exemplars must still count", c.Value())
 	}
-	if e := c.Exemplar(); e == nil || e.Labels != `{trace_id="abc"}` || e.Value != 1 {
+	if e := c.Exemplar(); e == nil || e.LabelText() != `{trace_id="a\"b"}` || e.Labels[0].Value != `a"b` || e.Value != 1 {
 		t.Fatalf("Exemplar() = %+v", e)
 	}
-	if err := c.AddFloat(-1); err == nil {
-		t.Error("AddFloat(-1) accepted")
-	}
-	if err := c.AddFloat(0.5); err != nil || c.Value() != 3.5 {
-		t.Fatalf("AddFloat(0.5): %v, value %v", err, c.Value())
-	}
-}
-
-func TestUnregisterAndDefault(t *testing.T) {
-	r := NewRegistry()
-	Must(r.Counter(Opts{Name: "a_total"}))
-	if !r.Unregister("a_total") || r.Unregister("a_total") || r.Family("a_total") != nil {
-		t.Fatal("Unregister")
-	}
-	old := SetDefault(r)
-	defer SetDefault(old)
-	if Default() != r {
-		t.Fatal("SetDefault")
-	}
-	if old.Family("go_goroutines") == nil {
-		t.Fatal("the default registry lacks the Go metrics")
-	}
-}
-
-// TestLenWhileCreating reads a family's size (as exposition and the meta
-// metrics do) while other goroutines create series; under -race this
-// catches an unsynchronised series count.
-func TestLenWhileCreating(t *testing.T) {
-	r := NewRegistry(WithoutMetaMetrics())
-	cv := Must(r.CounterVec(Opts{Name: "created_total", Help: "h"}, "id"))
-	f := r.Family("created_total")
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := range 1000 {
-			cv.With(strconv.Itoa(i)).Inc()
-		}
-	}()
-	for running := true; running; {
-		select {
-		case <-done:
-			running = false
-		default:
-			if n := f.Len(); n < 0 || n > 1000 {
-				t.Fatalf("Len %d", n)
-			}
-		}
-	}
-	if n := f.Len(); n != 1000 {
-		t.Fatalf("Len %d after 1000 series", n)
-	}
-}
-
-// TestReviewFixes covers findings of a review of the registry, each of which
-// failed before its fix.
-func TestReviewFixes(t *testing.T) {
-	t.Run("invalid value does not hit a valid series", func(t *testing.T) {
-		r := NewRegistry(WithoutMetaMetrics())
-		cv := Must(r.CounterVec(Opts{Name: "pairs_total", Help: "h"}, "a", "b"))
-		cv.With("a", "").Inc()
-		cv.With("a\xff").Inc() // wrong count and invalid UTF-8, packing like ("a", "")
-		if v := cv.With("a", "").Value(); v != 1 {
-			t.Errorf(`("a", "") = %v, want 1`, v)
-		}
-		if _, invalid := cv.Family().Dropped(); invalid != 1 {
-			t.Errorf("invalid lookups %d, want 1", invalid)
-		}
-		if cv.Delete("a\xff") {
-			t.Error(`Delete("a\xff") deleted a series`)
-		}
-	})
-	t.Run("TTL needs labels", func(t *testing.T) {
-		r := NewRegistry()
-		if _, err := r.Counter(Opts{Name: "ttl_total", Help: "h", TTL: time.Minute}); err == nil {
-			t.Error("an unlabelled counter with a TTL registered")
-		}
-	})
-	t.Run("classic buckets in the duration unit", func(t *testing.T) {
-		r := NewRegistry()
-		h := Must(r.Histogram(HistogramOpts{Opts: Opts{Name: "ms", Help: "h"},
-			Options: []histogram.Option{histogram.WithDurationUnit(time.Millisecond)}, Buckets: []float64{1, 10, 100}}))
-		h.ObserveDuration(50 * time.Millisecond)
-		b, sum := h.Classic(nil)
-		if sum != 50 || b[0].Count != 0 || b[1].Count != 0 || b[2].Count != 1 {
-			t.Errorf("buckets %v, sum %v: 50 ms belongs at le=100", b, sum)
-		}
-	})
-	t.Run("histogram options are part of the shape", func(t *testing.T) {
-		r := NewRegistry()
-		Must(r.Histogram(HistogramOpts{Opts: Opts{Name: "hh", Help: "h"}}))
-		if _, err := r.Histogram(HistogramOpts{Opts: Opts{Name: "hh", Help: "h"},
-			Options: []histogram.Option{histogram.WithDurationUnit(time.Millisecond)}}); err == nil {
-			t.Error("re-registered with another duration unit")
-		}
-	})
-	t.Run("classic buckets at a negative scale", func(t *testing.T) {
-		r := NewRegistry()
-		h := Must(r.Histogram(HistogramOpts{Opts: Opts{Name: "coarse", Help: "h"},
-			Options: []histogram.Option{histogram.WithScale(-1)}}))
-		for _, v := range []float64{0.75, 1.5, 3} {
-			h.Observe(v)
-		}
-		b, _ := h.Classic(nil)
-		want := []histogram.ClassicBucket{{UpperBound: 1, Count: 1}, {UpperBound: 4, Count: 3}, {UpperBound: math.Inf(1), Count: 3}}
-		if fmt.Sprint(b) != fmt.Sprint(want) {
-			t.Errorf("buckets %v, want %v (2^1 is inside a bucket at scale -1)", b, want)
-		}
-	})
-	t.Run("huge Add saturates", func(t *testing.T) {
-		r := NewRegistry()
-		c := Must(r.Counter(Opts{Name: "big_total", Help: "h"}))
-		c.Add(1 << 63)
-		if c.Value() < 0 {
-			t.Errorf("Add(1<<63) made the counter negative: %v", c.Value())
-		}
-	})
-	t.Run("series sorted value by value", func(t *testing.T) {
-		r := NewRegistry()
-		cv := Must(r.CounterVec(Opts{Name: "sorted_total", Help: "h"}, "a", "b"))
-		cv.With("ab", "c").Inc()
-		cv.With("a", "z").Inc()
-		var got []string
-		cv.Family().Each(func(s Sample) { got = append(got, s.Labels) })
-		if len(got) != 2 || got[0] != `{a="a",b="z"}` {
-			t.Errorf("order %v", got)
-		}
-	})
 }

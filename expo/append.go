@@ -3,10 +3,12 @@ package expo
 import (
 	"math"
 	"strconv"
+
+	"github.com/abacusgo/abacus/histogram"
 )
 
-// appendFloat appends v as the text formats write it: shortest round-trip
-// decimal, and +Inf, -Inf, NaN.
+// appendFloat appends v as the text formats write sample values: shortest
+// round-trip decimal, and +Inf, -Inf, NaN.
 func appendFloat(b []byte, v float64) []byte {
 	switch {
 	case math.IsInf(v, 1):
@@ -19,6 +21,28 @@ func appendFloat(b []byte, v float64) []byte {
 		return strconv.AppendInt(b, int64(v), 10)
 	}
 	return strconv.AppendFloat(b, v, 'g', -1, 64)
+}
+
+// appendCanonical appends v in OpenMetrics canonical form, for le and
+// quantile label values: Go's shortest %g (1e+06, 0.0009765625), with ".0"
+// after a number that has neither a point nor an exponent (1.0, 100000.0).
+func appendCanonical(b []byte, v float64) []byte {
+	switch {
+	case math.IsInf(v, 1):
+		return append(b, "+Inf"...)
+	case math.IsInf(v, -1):
+		return append(b, "-Inf"...)
+	case math.IsNaN(v):
+		return append(b, "NaN"...)
+	}
+	n := len(b)
+	b = strconv.AppendFloat(b, v, 'g', -1, 64)
+	for _, c := range b[n:] {
+		if c == '.' || c == 'e' {
+			return b
+		}
+	}
+	return append(b, ".0"...)
 }
 
 // appendHelp appends help text escaped for the Prometheus text format
@@ -54,17 +78,47 @@ func appendLabelsWith(b []byte, labels, name string, value []byte) []byte {
 	return append(b, `"}`...)
 }
 
-// appendOMFloat appends v in OpenMetrics canonical form for le and quantile
-// label values: like appendFloat, but integral values end in ".0".
-func appendOMFloat(b []byte, v float64) []byte {
-	n := len(b)
+// appendSample appends `name<suffix><labels> value\n`.
+func appendSample(b []byte, name, suffix, labels string, v float64) []byte {
+	b = append(b, name...)
+	b = append(b, suffix...)
+	b = append(b, labels...)
+	b = append(b, ' ')
 	b = appendFloat(b, v)
-	for _, c := range b[n:] {
-		if c < '0' || c > '9' {
-			if c != '-' {
-				return b
-			}
+	return append(b, '\n')
+}
+
+// appendCount appends `name<suffix><labels> n\n`.
+func appendCount(b []byte, name, suffix, labels string, n uint64) []byte {
+	b = append(b, name...)
+	b = append(b, suffix...)
+	b = append(b, labels...)
+	b = append(b, ' ')
+	b = strconv.AppendUint(b, n, 10)
+	return append(b, '\n')
+}
+
+// leValues returns the le label values of a histogram family's buckets,
+// +Inf last, in text or canonical (OpenMetrics) form.
+func leValues(bounds []float64, canonical bool) [][]byte {
+	out := make([][]byte, 0, len(bounds)+1)
+	for i := 0; i <= len(bounds); i++ {
+		v := math.Inf(1)
+		if i < len(bounds) {
+			v = bounds[i]
+		}
+		if canonical {
+			out = append(out, appendCanonical(nil, v))
+		} else {
+			out = append(out, appendFloat(nil, v))
 		}
 	}
-	return append(b, ".0"...)
+	return out
+}
+
+// histogramScratch is what a histogram family's series share while one is
+// written.
+type histogramScratch struct {
+	les     [][]byte
+	buckets []histogram.ClassicBucket
 }

@@ -54,10 +54,12 @@ func builtin() []Encoder {
 }
 
 // Handler serves the registry (abacus.Default() if r is nil) on GET and
-// HEAD, in the format the Accept header asks for: OpenMetrics, Prometheus
-// text (also for a missing Accept or */*), expvar JSON, and any format added
-// with WithEncoder. A client that accepts none gets 406 with the list of
-// formats. Responses are gzip-compressed when Accept-Encoding allows it.
+// HEAD, in the format the Accept header rates highest among OpenMetrics,
+// Prometheus text, expvar JSON and any format added with WithEncoder. As
+// client_golang does, a client whose Accept names none of them (or only
+// wildcards such as */* or application/*, or a text/plain version other
+// than 0.0.4) gets the text format 0.0.4. Responses are gzip-compressed
+// when Accept-Encoding allows gzip (or *).
 func Handler(r *abacus.Registry, opts ...HandlerOption) http.Handler {
 	h := &handler{reg: r, encoders: builtin(), log: slog.Default()}
 	for _, o := range opts {
@@ -76,15 +78,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if reg == nil {
 		reg = abacus.Default()
 	}
-	enc, ok := negotiate(req.Header.Get("Accept"), h.encoders)
-	if !ok {
-		var types []string
-		for _, e := range h.encoders {
-			types = append(types, e.ContentType)
-		}
-		http.Error(w, "none of the accepted formats is available; available: "+strings.Join(types, ", "), http.StatusNotAcceptable)
-		return
-	}
+	enc := negotiate(req.Header.Get("Accept"), h.encoders)
 	w.Header().Set("Content-Type", enc.ContentType)
 	w.Header().Add("Vary", "Accept, Accept-Encoding")
 	gzipped := acceptsGzip(req.Header.Get("Accept-Encoding"))
@@ -114,11 +108,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 var gzipPool = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
 
 // negotiate picks the encoder the Accept header rates highest; on a tie,
-// the one listed first. An empty header accepts the text format.
-func negotiate(accept string, encoders []Encoder) (Encoder, bool) {
-	if strings.TrimSpace(accept) == "" {
-		accept = "text/plain"
-	}
+// the one listed first. Wildcard entries select the text format; when no
+// entry selects an encoder, the text format it is.
+func negotiate(accept string, encoders []Encoder) Encoder {
 	best, bestQ := -1, 0.0
 	for _, part := range strings.Split(accept, ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
@@ -138,17 +130,22 @@ func negotiate(accept string, encoders []Encoder) (Encoder, bool) {
 			}
 		}
 	}
-	if best < 0 {
-		return Encoder{}, false
+	if best >= 0 {
+		return encoders[best]
 	}
-	return encoders[best], true
+	for _, e := range encoders {
+		if e.MediaType == "text/plain" {
+			return e
+		}
+	}
+	return Encoder{ContentType: ContentTypeText, MediaType: "text/plain", Write: WriteText}
 }
 
 // matches reports whether an Accept entry selects e: the same media type
 // (or a wildcard, which selects the text format only) with e's parameters.
 func matches(mt string, params map[string]string, e Encoder) bool {
 	switch mt {
-	case "*/*", "text/*":
+	case "*/*", "text/*", "application/*":
 		return e.MediaType == "text/plain"
 	case e.MediaType:
 	default:
@@ -185,26 +182,32 @@ func qValue(params map[string]string) (float64, bool) {
 	return v, true
 }
 
-// acceptsGzip reports whether Accept-Encoding allows gzip (or x-gzip, its
-// old name), matching names without regard to case and reading q among any
+// acceptsGzip reports whether Accept-Encoding allows gzip: an entry gzip
+// (or x-gzip, its old name) with a q above 0, or else a * with a q above
+// 0. Names match without regard to case, and q is read among any
 // parameters.
 func acceptsGzip(header string) bool {
+	star := false
 	for _, part := range strings.Split(header, ",") {
 		fields := strings.Split(part, ";")
 		name := strings.ToLower(strings.TrimSpace(fields[0]))
-		if name != "gzip" && name != "x-gzip" {
+		if name != "gzip" && name != "x-gzip" && name != "*" {
 			continue
 		}
+		ok := true
 		for _, p := range fields[1:] {
 			k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
 			if strings.EqualFold(strings.TrimSpace(k), "q") {
 				q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-				return err == nil && q > 0 && q <= 1
+				ok = err == nil && q > 0 && q <= 1
 			}
 		}
-		return true
+		if name != "*" {
+			return ok
+		}
+		star = ok
 	}
-	return false
+	return star
 }
 
 // Formats lists the media types a handler with these options serves, in

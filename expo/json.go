@@ -4,25 +4,20 @@ import (
 	"encoding/json"
 	"expvar"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/abacusgo/abacus"
 )
 
 // WriteJSON writes the registry as expvar's /debug/vars does: one JSON
 // object with "cmdline" and "memstats" (runtime.MemStats, which costs a
-// brief stop of the world), then every family by name. An unlabelled
-// counter, gauge or func metric is a number; a labelled family is an object
-// from "name=value,…" to number; a histogram is an object with count, sum,
-// min, max and quantiles p50, p90, p99 and p999.
+// brief stop of the world), then every family by name, shaped as Vars
+// shapes it.
 func WriteJSON(w io.Writer, r *abacus.Registry) error {
-	start := time.Now()
-	r.Sweep()
-	defer func() { r.Scraped(time.Since(start)) }()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	out := map[string]any{"cmdline": os.Args, "memstats": ms}
@@ -34,79 +29,99 @@ func WriteJSON(w io.Writer, r *abacus.Registry) error {
 	return enc.Encode(out) // encoding/json sorts map keys, as expvar does
 }
 
-// Vars returns the registry's families as expvar shapes them (see
-// WriteJSON), without cmdline and memstats.
+// Vars returns the registry's families as expvar shapes values, read
+// through Registry.Gather (so it sweeps and counts a scrape): an unlabelled
+// counter, gauge or func metric is a number; a labelled family is an object
+// from a key naming the series' variable labels to a number; a histogram is
+// an object with count, sum, min, max and the quantiles p50, p90, p99 and
+// p999 of its exponential buckets; a summary an object with count, sum and
+// its quantiles. Keys are the variable labels as PromQL writes them,
+// `name="value",…` with `\`, `"` and newline escaped in values, so
+// different label sets always have different keys; the overflow series is
+// `abacus_overflow="true"`. JSON has no NaN or ±Inf: they are written as 0.
+// Histogram counts leave out refused observations, as every format does.
 func Vars(r *abacus.Registry) map[string]any {
 	out := map[string]any{}
-	for _, f := range r.Families() {
+	for f, series := range r.Gather() {
 		names := f.LabelNames()
-		labelled := map[string]any{}
-		var single any
-		f.Each(func(s abacus.Sample) {
-			var v any
-			if s.Summary != nil {
-				q := map[string]float64{"count": float64(s.Summary.Count), "sum": nanToZero(s.Summary.Sum)}
-				for _, x := range s.Summary.Quantiles {
-					q[strconv.FormatFloat(x.Q, 'g', -1, 64)] = nanToZero(x.Value)
-				}
-				v = q
-			} else if s.Histogram != nil {
-				snap := s.Histogram.Snapshot()
-				v = map[string]float64{
-					"count": float64(snap.Count()), "sum": nanToZero(snap.Sum()), "min": nanToZero(snap.Min()), "max": nanToZero(snap.Max()),
-					"p50": nanToZero(snap.Quantile(0.5)), "p90": nanToZero(snap.Quantile(0.9)),
-					"p99": nanToZero(snap.Quantile(0.99)), "p999": nanToZero(snap.Quantile(0.999)),
-				}
-			} else {
-				v = nanToZero(value(s))
+		labelled := len(names) > 0
+		obj := map[string]any{}
+		for s := range series {
+			v := jsonValue(f.Type(), s)
+			if !labelled {
+				out[f.Name()] = v
+				continue
 			}
-			if len(names) == 0 {
-				single = v
-				return
-			}
-			labelled[varKey(names, s)] = v
-		})
-		if len(names) == 0 {
-			if single != nil {
-				out[f.Name()] = single
-			}
-			continue
+			obj[varKey(names, s)] = v
 		}
-		out[f.Name()] = labelled
+		if labelled {
+			out[f.Name()] = obj
+		}
 	}
 	return out
 }
 
-// varKey is a series' key in a labelled family's JSON object:
-// "name=value,name=value", or "abacus_overflow=true".
-func varKey(names []string, s abacus.Sample) string {
-	values := s.LabelValues()
-	if values == nil {
-		return "abacus_overflow=true"
+func jsonValue(t abacus.Type, s *abacus.Series) any {
+	switch t {
+	case abacus.TypeSummary:
+		q := map[string]float64{"count": float64(s.Summary.Count), "sum": finite(s.Summary.Sum)}
+		for _, x := range s.Summary.Quantiles {
+			q[strconv.FormatFloat(x.Q, 'g', -1, 64)] = finite(x.Value)
+		}
+		return q
+	case abacus.TypeHistogram:
+		snap := s.Histogram.Snapshot()
+		return map[string]float64{
+			"count": float64(snap.Count()), "sum": finite(snap.Sum()), "min": finite(snap.Min()), "max": finite(snap.Max()),
+			"p50": finite(snap.Quantile(0.5)), "p90": finite(snap.Quantile(0.9)),
+			"p99": finite(snap.Quantile(0.99)), "p999": finite(snap.Quantile(0.999)),
+		}
+	}
+	return finite(s.Value)
+}
+
+// varKey is a series' key in a labelled family's JSON object: its variable
+// labels as `name="value",name="value"`, escaped.
+func varKey(names []string, s *abacus.Series) string {
+	if s.Labels.Overflow() {
+		return `abacus_overflow="true"`
 	}
 	var b strings.Builder
-	for i, n := range names {
+	for i, v := range s.Labels.Values() {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString(n)
-		b.WriteByte('=')
-		b.WriteString(values[i])
+		b.WriteString(names[i])
+		b.WriteString(`="`)
+		for j := 0; j < len(v); j++ {
+			switch c := v[j]; c {
+			case '\\':
+				b.WriteString(`\\`)
+			case '"':
+				b.WriteString(`\"`)
+			case '\n':
+				b.WriteString(`\n`)
+			default:
+				b.WriteByte(c)
+			}
+		}
+		b.WriteByte('"')
 	}
 	return b.String()
 }
 
-// nanToZero maps NaN and ±Inf, which JSON cannot hold, to 0.
-func nanToZero(v float64) float64 {
-	if v != v || v > 1e308 || v < -1e308 {
+// finite maps NaN and ±Inf, which JSON cannot hold, to 0.
+func finite(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return 0
 	}
 	return v
 }
 
 // Publish makes the registry's families visible in the standard expvar
-// package under name (for /debug/vars), as one object shaped like Vars.
-// Like expvar.Publish it panics if name is already taken.
+// package under name (for /debug/vars), as one object shaped like Vars,
+// read at each expvar read. Like expvar.Publish it panics if name is
+// already taken.
 func Publish(name string, r *abacus.Registry) {
 	expvar.Publish(name, expvar.Func(func() any { return Vars(r) }))
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/abacusgo/abacus"
+	"github.com/abacusgo/abacus/abacustest"
 	"github.com/abacusgo/abacus/expo"
 	"github.com/abacusgo/abacus/httpmetrics"
 )
@@ -40,12 +41,13 @@ func Example() {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 	}
-	reg.Family("http_server_requests_total").Each(func(s abacus.Sample) {
-		fmt.Println(s.Labels, s.Counter.Value())
-	})
+	samples, _ := abacustest.Samples(reg, "http_server_requests_total")
+	for _, s := range samples {
+		fmt.Println(s.Labels["method"], s.Labels["route"], s.Labels["code"], s.Value)
+	}
 	// Output:
-	// {method="GET",route="GET /users/{id}",code="200"} 2
-	// {method="GET",route="unmatched",code="404"} 1
+	// GET GET /users/{id} 200 2
+	// GET unmatched 404 1
 }
 
 // Per-request statistics: handlers bump named counts through the request's

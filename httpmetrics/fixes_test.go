@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/abacusgo/abacus"
+	"github.com/abacusgo/abacus/abacustest"
 	"github.com/abacusgo/abacus/httpmetrics"
 )
 
@@ -174,9 +175,8 @@ func TestRecordedCodes(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			var b strings.Builder
-			reg.Family("http_server_requests_total").Each(func(s abacus.Sample) { fmt.Fprintln(&b, s.Labels, s.Counter.Value()) })
-			t.Fatalf("recorded:\n%s", b.String())
+			samples, _ := abacustest.Samples(reg, "http_server_requests_total")
+			t.Fatalf("recorded: %+v", samples)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/abacusgo/abacus"
+	"github.com/abacusgo/abacus/abacustest"
 	"github.com/abacusgo/abacus/expo"
 	"github.com/abacusgo/abacus/httpmetrics"
 )
@@ -43,30 +44,18 @@ func newMux(t testing.TB, opts httpmetrics.Options) (*abacus.Registry, *httpmetr
 	return reg, m, m.Wrap(mux)
 }
 
-// value returns the value of the sample of family name whose labels are
-// exactly labels ("k=v,k=v" in label order), or -1.
+// value returns the value of the series of family name with the labels
+// given as "k=v,k=v", or -1.
 func value(reg *abacus.Registry, name, labels string) float64 {
-	f := reg.Family(name)
-	if f == nil {
+	var pairs []string
+	for _, kv := range strings.FieldsFunc(labels, func(r rune) bool { return r == ',' }) {
+		k, v, _ := strings.Cut(kv, "=")
+		pairs = append(pairs, k, v)
+	}
+	v, err := abacustest.Value(reg, name, pairs...)
+	if err != nil {
 		return -1
 	}
-	v := -1.0
-	f.Each(func(s abacus.Sample) {
-		var parts []string
-		for i, n := range f.LabelNames() {
-			parts = append(parts, n+"="+s.LabelValues()[i])
-		}
-		if strings.Join(parts, ",") == labels {
-			switch {
-			case s.Counter != nil:
-				v = s.Counter.Value()
-			case s.Gauge != nil:
-				v = s.Gauge.Value()
-			default:
-				v = s.Value
-			}
-		}
-	})
 	return v
 }
 
@@ -153,13 +142,11 @@ func TestSizes(t *testing.T) {
 		t.Fatalf("handler read %s bytes", w.Body.String())
 	}
 	hist := func(name string) (uint64, float64) {
-		var count uint64
-		var sum float64
-		reg.Family(name).Each(func(s abacus.Sample) {
-			snap := s.Histogram.Snapshot()
-			count, sum = snap.Count(), snap.Sum()
-		})
-		return count, sum
+		snap, err := abacustest.Histogram(reg, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return snap.Count(), snap.Sum()
 	}
 	if n, sum := hist("http_server_request_size_bytes"); n != 2 || sum != 2200 {
 		t.Errorf("request sizes: %d observations summing to %v, want 2 and 2200", n, sum)
@@ -243,7 +230,7 @@ func TestExpvarJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := vars["http_server_requests_total"].(map[string]any)
-	if got["method=GET,route=GET /users/{id},code=200"] != 1.0 {
+	if got[`method="GET",route="GET /users/{id}",code="200"`] != 1.0 {
 		t.Errorf("expvar JSON http_server_requests_total = %v", vars["http_server_requests_total"])
 	}
 }

@@ -93,7 +93,7 @@ func Handler(reg *abacus.Registry, g prometheus.Gatherer, opts ...expo.HandlerOp
 				_, err := expfmt.FinalizeOpenMetrics(w)
 				return err
 			}}),
-		expo.WithEncoder(expo.Encoder{ContentType: promproto.ContentType, MediaType: promproto.Encoder.MediaType, Params: promproto.Encoder.Params,
+		expo.WithEncoder(expo.Encoder{ContentType: promproto.ContentType, MediaType: promproto.Encoder().MediaType, Params: promproto.Encoder().Params,
 			Write: func(w io.Writer, r *abacus.Registry) error {
 				if err := promproto.Write(w, r); err != nil {
 					return err

@@ -176,8 +176,10 @@ func TestMetricsAndLogs(t *testing.T) {
 	s := newSim(t, Options{Registry: reg, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	s.run(2*time.Hour, 0.05)
 	got := map[string]float64{}
-	for _, f := range reg.Families() {
-		f.Each(func(smp abacus.Sample) { got[f.Name()+smp.Labels] = smp.Gauge.Value() })
+	for f, series := range reg.Gather() {
+		for smp := range series {
+			got[f.Name()+smp.Labels.String()] = smp.Value
+		}
 	}
 	if got[`slo_alert_firing{slo="api",alert="page-1h-5m",severity="page"}`] != 1 ||
 		got[`slo_target{slo="api"}`] != 0.999 ||

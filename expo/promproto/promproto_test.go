@@ -114,21 +114,3 @@ func TestHandlerServesProtobuf(t *testing.T) {
 		t.Fatal("expected three families")
 	}
 }
-
-func TestLabelPairsRoundTrip(t *testing.T) {
-	for _, rendered := range []string{`{a="x"}`, `{a="x",b="y\"z\\w\nv"}`, `{a=""}`} {
-		ps := labelPairs(rendered)
-		var b bytes.Buffer
-		b.WriteByte('{')
-		for i, p := range ps {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(p.GetName() + `="` + abacus.EscapeLabelValue(p.GetValue()) + `"`)
-		}
-		b.WriteByte('}')
-		if b.String() != rendered {
-			t.Errorf("%s came back as %s", rendered, b.String())
-		}
-	}
-}

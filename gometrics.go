@@ -1,6 +1,7 @@
 package abacus
 
 import (
+	"errors"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -14,14 +15,28 @@ import (
 // summary of GC pauses), go_gc_gogc_percent, go_gc_gomemlimit_bytes,
 // go_sched_gomaxprocs_threads and the go_memstats_* family. Values come from
 // runtime/metrics, read at most once per 100 ms however many are scraped,
-// without stopping the world.
+// without stopping the world. Calling it again on the same registry does
+// nothing.
+//
+// Two of those names clash in OpenMetrics, where the counter
+// go_memstats_alloc_bytes_total is family go_memstats_alloc_bytes, the
+// gauge's name: OpenMetrics writers write the counter as type unknown under
+// its full name (see Family.OpenMetricsClash), and the other formats as a
+// counter, as client_golang does.
 func (r *Registry) RegisterGoMetrics() error {
+	r.check()
+	r.mu.Lock()
+	done := r.builtins["go"]
+	r.mu.Unlock()
+	if done {
+		return nil
+	}
 	rt := &runtimeReader{}
 	g := func(name, help string, key string) error {
-		return r.GaugeFunc(Opts{Name: name, Help: help}, func() float64 { return rt.get(key) })
+		return r.registerFunc(Opts{Name: name, Help: help}, TypeGauge, func() float64 { return rt.get(key) }, true)
 	}
 	c := func(name, help string, key string) error {
-		return r.CounterFunc(Opts{Name: name, Help: help}, func() float64 { return rt.get(key) })
+		return r.registerFunc(Opts{Name: name, Help: help}, TypeCounter, func() float64 { return rt.get(key) }, true)
 	}
 	errs := []error{
 		g("go_goroutines", "Number of goroutines that currently exist.", "/sched/goroutines:goroutines"),
@@ -62,11 +77,12 @@ func (r *Registry) RegisterGoMetrics() error {
 		}),
 		r.SummaryFunc(Opts{Name: "go_gc_duration_seconds", Help: "A summary of the wall-time pause (stop-the-world) duration in garbage collection cycles."}, gcSummary),
 	}
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
+	r.mu.Lock()
+	r.builtins["go"] = true
+	r.mu.Unlock()
 	return nil
 }
 

@@ -3,6 +3,7 @@ package abacus
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -17,8 +18,17 @@ import (
 // process_open_fds, process_max_fds, process_virtual_memory_bytes,
 // process_virtual_memory_max_bytes, process_resident_memory_bytes,
 // process_start_time_seconds and process_network_{receive,transmit}_bytes_total,
-// read from /proc/self at most once per 100 ms.
+// read from /proc/self at most once per 100 ms (and once now, to fail early
+// where /proc is missing). Calling it again on the same registry does
+// nothing.
 func (r *Registry) RegisterProcessMetrics() error {
+	r.check()
+	r.mu.Lock()
+	done := r.builtins["process"]
+	r.mu.Unlock()
+	if done {
+		return nil
+	}
 	p := &procReader{}
 	if err := p.refresh(); err != nil {
 		return fmt.Errorf("abacus: process metrics: %w", err)
@@ -29,7 +39,7 @@ func (r *Registry) RegisterProcessMetrics() error {
 	c := func(name, help string, f func(*procStats) float64) error {
 		return r.CounterFunc(Opts{Name: name, Help: help}, func() float64 { return p.get(f) })
 	}
-	for _, err := range []error{
+	if err := errors.Join(
 		c("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", func(s *procStats) float64 { return s.cpu }),
 		g("process_open_fds", "Number of open file descriptors.", func(s *procStats) float64 { return s.openFDs }),
 		g("process_max_fds", "Maximum number of open file descriptors.", func(s *procStats) float64 { return s.maxFDs }),
@@ -39,11 +49,12 @@ func (r *Registry) RegisterProcessMetrics() error {
 		g("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", func(s *procStats) float64 { return s.start }),
 		c("process_network_receive_bytes_total", "Number of bytes received by the process over the network.", func(s *procStats) float64 { return s.rx }),
 		c("process_network_transmit_bytes_total", "Number of bytes sent by the process over the network.", func(s *procStats) float64 { return s.tx }),
-	} {
-		if err != nil {
-			return err
-		}
+	); err != nil {
+		return err
 	}
+	r.mu.Lock()
+	r.builtins["process"] = true
+	r.mu.Unlock()
 	return nil
 }
 

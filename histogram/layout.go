@@ -1,0 +1,119 @@
+package histogram
+
+import (
+	"fmt"
+	"math"
+	"sort"
+)
+
+// A Layout is a fixed list of classic bucket upper bounds that are bucket
+// boundaries of a histogram's exponential buckets and at least its zero
+// threshold, so that AppendClassic reads exact cumulative counts at them
+// straight from the exponential buckets: recording pays nothing for them.
+// Powers of two are boundaries at every scale from 0 up. A Layout is
+// immutable and safe for concurrent use.
+type Layout struct {
+	scale   int
+	zeroThr float64
+	bounds  []float64
+	idx     []int // the bucket whose upper bound is bounds[j]
+}
+
+// IsBoundary reports whether v is a bucket boundary at scale: the upper
+// bound of some bucket, within [MinValue, MaxValue].
+func IsBoundary(v float64, scale int) bool {
+	checkScaleOrPanic(scale)
+	return v >= MinValue && v <= MaxValue && UpperBound(Index(v, scale), scale) == v
+}
+
+// Layout returns the layout of bounds for histograms with h's scale and
+// zero threshold, or an error naming every bound that is not increasing,
+// not a bucket boundary at the scale, or below the zero threshold.
+func (h *Histogram) Layout(bounds []float64) (*Layout, error) {
+	l := &Layout{scale: h.scale, zeroThr: h.zeroThr, bounds: append([]float64(nil), bounds...)}
+	for j, b := range bounds {
+		switch {
+		case j > 0 && !(b > bounds[j-1]):
+			return nil, fmt.Errorf("histogram: classic bounds not increasing at %v", b)
+		case !(b >= h.zeroThr):
+			return nil, fmt.Errorf("histogram: classic bound %v is below the zero threshold %v", b, h.zeroThr)
+		case !IsBoundary(b, h.scale):
+			return nil, fmt.Errorf("histogram: classic bound %v is not a bucket boundary at scale %d", b, h.scale)
+		}
+		l.idx = append(l.idx, Index(b, h.scale))
+	}
+	return l, nil
+}
+
+// Bounds returns a copy of the layout's upper bounds.
+func (l *Layout) Bounds() []float64 { return append([]float64(nil), l.bounds...) }
+
+// AppendClassic appends to dst the cumulative count of observations at or
+// below each bound of l, then a +Inf bucket holding the count of every
+// observation, and returns them with the sum of the observations. It reads
+// the shards directly: no snapshot, and no allocation when dst has room.
+// Counts are exact; the sum may include an observation or two racing with
+// the read. It panics if l was made for another scale or zero threshold.
+func (h *Histogram) AppendClassic(dst []ClassicBucket, l *Layout) ([]ClassicBucket, float64) {
+	if l.scale != h.scale || l.zeroThr != h.zeroThr {
+		panic("histogram: AppendClassic with a Layout of another scale or zero threshold")
+	}
+	start := len(dst)
+	for _, b := range l.bounds {
+		dst = append(dst, ClassicBucket{UpperBound: b})
+	}
+	dst = append(dst, ClassicBucket{UpperBound: math.Inf(1)})
+	bins := dst[start:]
+	var below uint64
+	var fsum, isum, nsum float64 // per shard exact; summed as floats so that many shards cannot overflow
+	h.each(func(s *shard) {
+		below += s.zero.Load()
+		if dir := s.neg.p.Load(); dir != nil {
+			for ci := range *dir {
+				if ch := (*dir)[ci].Load(); ch != nil {
+					below += sumRun(ch[:])
+				}
+			}
+		}
+		if dir := s.pos.p.Load(); dir != nil {
+			for ci := range *dir {
+				if ch := (*dir)[ci].Load(); ch != nil {
+					l.addChunk(bins, h.min+ci*chunkSize, ch)
+				}
+			}
+		}
+		fsum += math.Float64frombits(s.fsum.Load())
+		isum += float64(s.isum.Load())
+		nsum += float64(s.nsum.Load())
+	})
+	run := below
+	for j := range bins {
+		run += bins[j].Count
+		bins[j].Count = run
+	}
+	return dst, fsum + isum + nsum/h.durUnit
+}
+
+// addChunk adds a chunk of buckets, the first of index first, to the
+// per-slot counts (slot j: buckets above the previous bound up to bound j;
+// the last slot: above every bound).
+func (l *Layout) addChunk(bins []ClassicBucket, first int, ch *chunk) {
+	j := sort.SearchInts(l.idx, first) // the slot of the chunk's first bucket
+	if j == len(l.idx) || first+chunkSize-1 <= l.idx[j] {
+		bins[j].Count += sumRun(ch[:]) // the whole chunk is in one slot
+		return
+	}
+	for k := range ch {
+		for j < len(l.idx) && first+k > l.idx[j] {
+			j++
+		}
+		bins[j].Count += ch[k].Load()
+	}
+}
+
+// checkScaleOrPanic panics for a scale out of range, as Index does.
+func checkScaleOrPanic(scale int) {
+	if err := checkScale(scale); err != nil {
+		panic(err.Error())
+	}
+}
