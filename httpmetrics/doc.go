@@ -11,8 +11,17 @@
 // request (Request.Pattern, e.g. "GET /users/{id}"), read after the mux has
 // routed it, never the raw path; so the number of series is bounded by the
 // number of patterns. Requests that matched no pattern (404s from the mux,
-// or a handler that is not a ServeMux) share the route "unmatched". Methods
-// outside the standard ones are recorded as "OTHER".
+// or a handler that is not a ServeMux) share the route "unmatched", and so
+// do CONNECT requests the mux redirects, for which it reports the client's
+// own path as the pattern. Methods outside the standard ones are recorded
+// as "OTHER". Between Wrap and the mux, a handler that hands the mux a copy
+// of the request (http.TimeoutHandler, http.StripPrefix) hides the pattern:
+// WrapRouted asks the mux for the route instead.
+//
+// Response sizes are the bytes sent: none for HEAD, whatever the handler
+// wrote. Every series of the duration and size histograms has the same
+// classic buckets (Options.DurationBuckets, Options.SizeBuckets), so that
+// sum by (le) aggregates them in PromQL.
 //
 // # Cost and concurrency
 //

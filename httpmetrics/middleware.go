@@ -22,6 +22,13 @@ type Options struct {
 	// Registry receives the metrics; nil means abacus.Default().
 	Registry *abacus.Registry
 
+	// DurationBuckets are the classic buckets of the duration histogram
+	// (nil: abacus.DefaultBuckets(), powers of two from about 1 ms to 16
+	// s); SizeBuckets those of the size histograms (nil: DefaultSizeBuckets,
+	// powers of four from 64 B to 16 MiB). Powers of two cost nothing when
+	// recording; see abacus.HistogramOpts.Buckets.
+	DurationBuckets, SizeBuckets []float64
+
 	// Prefix starts every metric name (default "http_server"):
 	//
 	//	<prefix>_requests_total{method,route,code}   counter
@@ -111,7 +118,10 @@ func New(opts Options) (*Middleware, error) {
 	if m.statsLogger == nil {
 		m.statsLogger = slog.Default()
 	}
-	sizes := []float64{0, 100, 1e3, 1e4, 1e5, 1e6, 1e7}
+	sizes := opts.SizeBuckets
+	if sizes == nil {
+		sizes = DefaultSizeBuckets()
+	}
 	var err error
 	m.requests, err = reg.CounterVec(abacus.Opts{Name: p + "_requests_total",
 		Help: "HTTP requests by method, route (the ServeMux pattern) and status code."}, "method", "route", "code")
@@ -122,13 +132,13 @@ func New(opts Options) (*Middleware, error) {
 	m.inFlight, err = reg.Gauge(abacus.Opts{Name: p + "_requests_in_flight", Help: "HTTP requests being served."})
 	errs = append(errs, err)
 	m.duration, err = reg.HistogramVec(abacus.HistogramOpts{Opts: abacus.Opts{Name: p + "_request_duration_seconds",
-		Unit: "seconds", Help: "Time from the request reaching the handler to the handler's return."}}, "method", "route")
+		Unit: "seconds", Help: "Time from the request reaching the handler to the handler's return."}, Buckets: opts.DurationBuckets}, "method", "route")
 	errs = append(errs, err)
 	m.reqSize, err = reg.HistogramVec(abacus.HistogramOpts{Opts: abacus.Opts{Name: p + "_request_size_bytes",
 		Unit: "bytes", Help: "Request body sizes: Content-Length, or the bytes the handler read."}, Buckets: sizes}, "method", "route")
 	errs = append(errs, err)
 	m.respSize, err = reg.HistogramVec(abacus.HistogramOpts{Opts: abacus.Opts{Name: p + "_response_size_bytes",
-		Unit: "bytes", Help: "Response body sizes: the bytes the handler wrote."}, Buckets: sizes}, "method", "route")
+		Unit: "bytes", Help: "Response body sizes: the bytes sent (none for HEAD)."}, Buckets: sizes}, "method", "route")
 	errs = append(errs, err)
 	if len(m.stats) > 0 {
 		vec, err := reg.CounterVec(abacus.Opts{Name: p + "_request_stats_total",
@@ -147,16 +157,46 @@ func New(opts Options) (*Middleware, error) {
 	return m, nil
 }
 
+// DefaultSizeBuckets returns the classic buckets of the size histograms
+// unless Options.SizeBuckets says otherwise: powers of four from 64 B to
+// 16 MiB.
+func DefaultSizeBuckets() []float64 {
+	var out []float64
+	for e := 6; e <= 24; e += 2 {
+		out = append(out, float64(int64(1)<<e))
+	}
+	return out
+}
+
 // Wrap returns a handler that serves with next and records each request.
 // Wrap the ServeMux itself (or a handler that calls it with the same
-// *http.Request), so that the route is known when the request ends.
+// *http.Request), so that the route is known when the request ends. A
+// handler between Wrap and the mux that hands the mux a copy of the
+// request, as http.TimeoutHandler and http.StripPrefix do, hides the
+// route: use WrapRouted for those.
 func (m *Middleware) Wrap(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m.serve(next, w, r)
+		m.serve(next, w, r, "", false)
 	})
 }
 
-func (m *Middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
+// WrapRouted is Wrap for a handler chain next that ends in mux but hands it
+// a copy of the request, such as http.TimeoutHandler(mux, …): the route is
+// asked of mux (ServeMux.Handler) before next runs, so it is known even when
+// next returns before the mux's handler does, as on a timeout, which is then
+// recorded as the 503 the client got.
+//
+//	h := m.WrapRouted(mux, http.TimeoutHandler(mux, 2*time.Second, "timeout"))
+//
+// The route is looked up twice (once here, once by the mux).
+func (m *Middleware) WrapRouted(mux *http.ServeMux, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, pattern := mux.Handler(r)
+		m.serve(next, w, r, pattern, true)
+	})
+}
+
+func (m *Middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Request, pattern string, routed bool) {
 	start := time.Now()
 	m.active.Inc()
 	m.inFlight.Inc()
@@ -185,24 +225,21 @@ func (m *Middleware) serve(next http.Handler, w http.ResponseWriter, r *http.Req
 	}
 	panicked := true
 	defer func() {
-		if req != r {
-			// The mux sets the pattern on the request it was given.
-			r.Pattern = req.Pattern
+		route := req.Pattern // the mux sets it on the request it was given
+		if routed {
+			route = pattern
 		}
-		m.finish(rec, r, counted, stats, start, panicked)
+		m.finish(rec, r, route, counted, stats, start, panicked)
 	}()
 	next.ServeHTTP(rec, req)
 	panicked = false
 }
 
 // finish records a request that ended, and returns rec to the pool.
-func (m *Middleware) finish(rec *recorder, r *http.Request, counted *body, stats *Stats, start time.Time, panicked bool) {
+func (m *Middleware) finish(rec *recorder, r *http.Request, route string, counted *body, stats *Stats, start time.Time, panicked bool) {
 	elapsed := time.Since(start)
 	method := methodLabel(r.Method)
-	route := r.Pattern
-	if route == "" {
-		route = Unmatched
-	}
+	route = routeLabel(r, route)
 	code := rec.code
 	switch {
 	case panicked:
@@ -228,7 +265,11 @@ func (m *Middleware) finish(rec *recorder, r *http.Request, counted *body, stats
 		in = counted.n.Load()
 	}
 	m.reqSize.With(method, route).ObserveInt(max(in, 0))
-	m.respSize.With(method, route).ObserveInt(rec.written)
+	sent := rec.written
+	if r.Method == http.MethodHead {
+		sent = 0 // net/http discards the body of a response to HEAD
+	}
+	m.respSize.With(method, route).ObserveInt(sent)
 	m.inFlight.Dec()
 	m.active.Dec()
 	if stats != nil {
@@ -275,17 +316,36 @@ func methodLabel(m string) string {
 	return "OTHER"
 }
 
-// codes holds the label of every status code from 100 to 599.
-var codes = func() (c [500]string) {
+// routeLabel returns the route label of a request the mux gave pattern:
+// Unmatched for none, and for the one pattern a ServeMux makes from the
+// client's path: on a CONNECT request that needs a trailing-slash redirect,
+// the mux reports the redirect target (the path plus "/") as the pattern,
+// which would give every path its own series.
+func routeLabel(r *http.Request, pattern string) string {
+	if pattern == "" {
+		return Unmatched
+	}
+	if r.Method == http.MethodConnect && r.URL != nil && len(pattern) > 1 && pattern[len(pattern)-1] == '/' {
+		if p := pattern[:len(pattern)-1]; p == r.URL.EscapedPath() || p == r.URL.Path {
+			return Unmatched
+		}
+	}
+	return pattern
+}
+
+// codes holds the label of every status code from 100 to 599, made on
+// first use.
+var codes = sync.OnceValue(func() *[500]string {
+	var c [500]string
 	for i := range c {
 		c[i] = strconv.Itoa(100 + i)
 	}
-	return
-}()
+	return &c
+})
 
 func codeLabel(code int) string {
 	if code >= 100 && code < 600 {
-		return codes[code-100]
+		return codes()[code-100]
 	}
 	return "other"
 }
