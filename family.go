@@ -23,7 +23,7 @@ type Family struct {
 	constText   string // rendered, without braces
 	limit       int
 	ttl         time.Duration
-	buckets     []float64 // a histogram family's classic layout
+	lay         *layout // a histogram family's buckets; nil for others
 	isFunc      bool
 	omClash     atomic.Bool // a counter whose OpenMetrics family name another family has
 	shape       string      // what registration asked for, to compare two
@@ -85,7 +85,22 @@ func (f *Family) TTL() time.Duration { return f.ttl }
 // Buckets returns a histogram family's classic bucket upper bounds (the
 // +Inf bucket is implied): the same for every series at every Gather. It is
 // nil for other families.
-func (f *Family) Buckets() []float64 { return slices.Clone(f.buckets) }
+func (f *Family) Buckets() []float64 {
+	if f.lay == nil {
+		return nil
+	}
+	return slices.Clone(f.lay.bounds)
+}
+
+// Schema returns a histogram family's native histogram schema: the scale of
+// its exponential buckets (see histogram.WithScale). It is 0 for other
+// families.
+func (f *Family) Schema() int {
+	if f.lay == nil {
+		return 0
+	}
+	return f.lay.scale
+}
 
 // Len returns the number of series, the overflow series included.
 func (f *Family) Len() int { return f.impl.len() }
@@ -141,12 +156,12 @@ func (r *Registry) newFamily(o Opts, typ Type, labelNames []string, extra string
 
 // registerVec builds and registers the vec of a family, or returns the vec
 // of the same family registered before.
-func registerVec[M any, P metricPtr[M]](r *Registry, o Opts, typ Type, labelNames []string, extra string, buckets []float64, init func(*M)) (*vec[M, P], error) {
+func registerVec[M any, P metricPtr[M]](r *Registry, o Opts, typ Type, labelNames []string, extra string, lay *layout, init func(*M)) (*vec[M, P], error) {
 	f, err := r.newFamily(o, typ, labelNames, extra)
 	if err != nil {
 		return nil, err
 	}
-	f.buckets = buckets
+	f.lay = lay
 	v := newVec[M, P](f, init)
 	got, err := r.register(f, false)
 	if err != nil {

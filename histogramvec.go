@@ -98,6 +98,14 @@ func (h *Histogram) Snapshot() *histogram.Snapshot { return h.h.Snapshot() }
 // Exemplar returns the newest exemplar with lo < value ≤ hi, or nil.
 func (h *Histogram) Exemplar(lo, hi float64) *Exemplar { return h.ex.newest(lo, hi) }
 
+// Classic appends to dst the cumulative classic buckets at the family's
+// layout (Family.Buckets) and the +Inf bucket, whose count is the
+// histogram's count, and returns them with the sum of the observations:
+// what the text formats expose. It takes no snapshot.
+func (h *Histogram) Classic(dst []histogram.ClassicBucket) ([]histogram.ClassicBucket, float64) {
+	return h.classicBuckets(dst)
+}
+
 // classicBuckets appends the cumulative buckets at the family's layout and
 // +Inf, and returns them with the sum.
 func (h *Histogram) classicBuckets(dst []histogram.ClassicBucket) ([]histogram.ClassicBucket, float64) {
@@ -162,6 +170,7 @@ func PowersOfTwo(from, to int) []float64 {
 
 // layout is a histogram family's classic bucket layout.
 type layout struct {
+	scale  int // of the exponential buckets
 	bounds []float64
 	exp    *histogram.Layout // read from the exponential buckets; nil: counted per bucket
 }
@@ -182,7 +191,7 @@ func (o HistogramOpts) layout() (*layout, string, error) {
 				msg: fmt.Sprintf("classic buckets must increase and be finite: %v", bounds)}}}
 		}
 	}
-	l := &layout{bounds: append([]float64{}, bounds...)}
+	l := &layout{scale: h.Scale(), bounds: append([]float64{}, bounds...)}
 	l.exp, _ = h.Layout(bounds) // nil when a bound is not a boundary: counted per bucket
 	shape := fmt.Sprintf(" scale %d zero threshold %g duration unit %v buckets %v",
 		h.Scale(), h.ZeroThreshold(), h.DurationUnit(), l.bounds)
@@ -204,7 +213,7 @@ func registerHistogram(r *Registry, o HistogramOpts, labelNames []string) (*vec[
 	if err != nil {
 		return nil, err
 	}
-	return registerVec[Histogram](r, o.Opts, TypeHistogram, labelNames, shape, l.bounds, o.init(l))
+	return registerVec[Histogram](r, o.Opts, TypeHistogram, labelNames, shape, l, o.init(l))
 }
 
 // Histogram registers an unlabelled histogram family and returns its

@@ -38,12 +38,14 @@ func ErrorRatio(errs, total func() float64) Source {
 	}
 }
 
-// Latency is a Source over a histogram: the good events are the
-// observations at or below threshold. The count is exact: when threshold is
-// not a bucket boundary of the histogram, the largest boundary below it is
-// used (see histogram.Snapshot.Classic), so the objective errs on the strict
-// side. Use a power of two, or a bound in the histogram's classic buckets,
-// to count exactly at the threshold.
+// Latency is a Source over a histogram's exponential buckets: the good
+// events are the observations at or below threshold. The count is exact:
+// when threshold is not a bucket boundary of the histogram, the largest
+// boundary below it is used (see histogram.Snapshot.Classic), so the
+// objective errs on the strict side. At a boundary (a power of two always
+// is), it agrees with the rules Rules writes for the same threshold, native
+// or classic. For a classic bound that is not a boundary (such as 0.1), use
+// ClassicLatency.
 //
 // Latency panics if threshold is not a positive number: that is a
 // programming error, found when the objective is set up.
@@ -59,6 +61,33 @@ func Latency(snapshot func() *histogram.Snapshot, threshold float64) Source {
 			return 0, float64(s.Count())
 		}
 		return float64(b[0].Count), float64(s.Count())
+	}
+}
+
+// ClassicLatency is a Source over a histogram's classic buckets, as
+// abacus.Histogram.Classic returns them: the good events are the count of
+// the bucket whose bound is threshold, the total the +Inf bucket's. It
+// agrees with the classic rules Rules writes for that threshold.
+//
+// ClassicLatency panics if threshold is not a positive number; a Source
+// whose buckets have no bound at threshold counts no good events, which
+// makes the mistake visible at once (every event fails).
+func ClassicLatency(buckets func() []histogram.ClassicBucket, threshold float64) Source {
+	if !(threshold > 0) || math.IsInf(threshold, 0) {
+		panic(fmt.Sprintf("slo: ClassicLatency threshold %v is not a positive number", threshold))
+	}
+	return func() (float64, float64) {
+		b := buckets()
+		if len(b) == 0 {
+			return 0, 0
+		}
+		total := float64(b[len(b)-1].Count)
+		for _, c := range b {
+			if c.UpperBound == threshold {
+				return float64(c.Count), total
+			}
+		}
+		return 0, total
 	}
 }
 

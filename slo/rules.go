@@ -4,26 +4,46 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/abacusgo/abacus"
+	"github.com/abacusgo/abacus/histogram"
 )
 
-// A Query says how Prometheus counts an objective's events: PromQL
+// A Query says how Prometheus counts an objective's events. Either PromQL
 // selectors of counters (no rate, no range), e.g.
 //
 //	Total:  `http_server_requests_total{route="GET /api/{id}"}`
 //	Errors: `http_server_errors_total{route="GET /api/{id}"}`
 //
-// Set Total and exactly one of Errors and Good. For a latency objective,
-// Good is the bucket at the threshold and Total the histogram's count:
-// `http_server_request_duration_seconds_bucket{le="0.25"}` and
-// `http_server_request_duration_seconds_count`.
+// with Total and exactly one of Errors and Good; or, for a latency
+// objective, a histogram family, label matchers, and the threshold at or
+// below which an observation is good:
+//
+//	Histogram: reg.Family("http_server_request_duration_seconds"),
+//	Matchers:  `route="GET /api/{id}"`,
+//	Threshold: 0.25,
+//
+// which reads the family's classic buckets (the le="0.25" bucket over
+// _count), or with Native its native histogram (histogram_fraction). The
+// threshold must be a bucket boundary of the family: one of its classic
+// bounds (Family.Buckets), or for Native a boundary of its exponential
+// buckets (histogram.IsBoundary at Family.Schema), where
+// histogram_fraction is exact; Rules refuses any other, since Prometheus
+// would interpolate inside a bucket and disagree with the Tracker.
 type Query struct {
 	Total  string
 	Errors string
 	Good   string
+
+	Histogram *abacus.Family
+	Matchers  string // inside the braces, e.g. `route="GET /api/{id}"`; "" for every series
+	Threshold float64
+	Native    bool
 }
 
 // Rules returns a Prometheus rule file (YAML) equivalent to a Tracker of
@@ -51,6 +71,7 @@ func Rules(obj Objective, q Query, alerts []Alert, resolveAfter time.Duration) (
 		return nil, err
 	}
 	var windows []time.Duration
+	ratio := q.errorRatio
 	for _, a := range alerts {
 		windows = append(windows, a.Long, a.Short)
 	}
@@ -65,12 +86,7 @@ func Rules(obj Objective, q Query, alerts []Alert, resolveAfter time.Duration) (
 	fmt.Fprintf(&b, "  - name: %s\n    rules:\n", strconv.Quote("slo-"+obj.Name))
 	for _, w := range windows {
 		d := promDuration(w)
-		var expr string
-		if q.Errors != "" {
-			expr = fmt.Sprintf("sum(rate(%s[%s])) / sum(rate(%s[%s]))", q.Errors, d, q.Total, d)
-		} else {
-			expr = fmt.Sprintf("1 - sum(rate(%s[%s])) / sum(rate(%s[%s]))", q.Good, d, q.Total, d)
-		}
+		expr := ratio(d)
 		fmt.Fprintf(&b, "      - record: slo:error_ratio:rate%s\n", d)
 		fmt.Fprintf(&b, "        expr: %s\n", strconv.Quote(expr))
 		fmt.Fprintf(&b, "        labels:\n          slo: %s\n", name)
@@ -96,7 +112,35 @@ func Rules(obj Objective, q Query, alerts []Alert, resolveAfter time.Duration) (
 	return b.Bytes(), nil
 }
 
+// errorRatio returns the PromQL of the error ratio over the window d.
+func (q Query) errorRatio(d string) string {
+	switch {
+	case q.Histogram != nil && q.Native:
+		return fmt.Sprintf("1 - histogram_fraction(-Inf, %s, sum(rate(%s{%s}[%s])))",
+			strconv.FormatFloat(q.Threshold, 'g', -1, 64), q.Histogram.Name(), q.Matchers, d)
+	case q.Histogram != nil:
+		// The le value as the text format writes it, and as OpenMetrics and
+		// protobuf scrapes store it (1 and 1.0).
+		le := strconv.FormatFloat(q.Threshold, 'g', -1, 64)
+		if om := le + ".0"; !strings.ContainsAny(le, ".e") {
+			le = le + "|" + om
+		}
+		sel := q.Matchers
+		if sel != "" {
+			sel += ","
+		}
+		return fmt.Sprintf("1 - sum(rate(%s_bucket{%sle=~%q}[%s])) / sum(rate(%s_count{%s}[%s]))",
+			q.Histogram.Name(), sel, le, d, q.Histogram.Name(), q.Matchers, d)
+	case q.Errors != "":
+		return fmt.Sprintf("sum(rate(%s[%s])) / sum(rate(%s[%s]))", q.Errors, d, q.Total, d)
+	}
+	return fmt.Sprintf("1 - sum(rate(%s[%s])) / sum(rate(%s[%s]))", q.Good, d, q.Total, d)
+}
+
 func (q Query) check() error {
+	if q.Histogram != nil {
+		return q.checkHistogram()
+	}
 	var errs []error
 	if q.Total == "" {
 		errs = append(errs, errors.New("slo: Query.Total is empty"))
@@ -108,6 +152,30 @@ func (q Query) check() error {
 		if strings.ContainsAny(s, "\n[") {
 			errs = append(errs, fmt.Errorf("slo: query %q: want a selector without range or newline", s))
 		}
+	}
+	return errors.Join(errs...)
+}
+
+func (q Query) checkHistogram() error {
+	f := q.Histogram
+	var errs []error
+	if q.Total != "" || q.Errors != "" || q.Good != "" {
+		errs = append(errs, errors.New("slo: a Query with a Histogram takes no Total, Errors or Good"))
+	}
+	if f.Type() != abacus.TypeHistogram {
+		errs = append(errs, fmt.Errorf("slo: %s is a %s, not a histogram", f.Name(), f.Type()))
+	}
+	if strings.ContainsAny(q.Matchers, "{}\n[") {
+		errs = append(errs, fmt.Errorf("slo: matchers %q: want label matchers without braces", q.Matchers))
+	}
+	switch {
+	case !(q.Threshold > 0) || math.IsInf(q.Threshold, 0):
+		errs = append(errs, fmt.Errorf("slo: threshold %v is not a positive number", q.Threshold))
+	case q.Native && !histogram.IsBoundary(q.Threshold, f.Schema()):
+		errs = append(errs, fmt.Errorf("slo: threshold %v is not a bucket boundary of %s's native histogram (schema %d): histogram_fraction would interpolate; the nearest below is %v",
+			q.Threshold, f.Name(), f.Schema(), histogram.LowerBound(histogram.Index(q.Threshold, f.Schema()), f.Schema())))
+	case !q.Native && !slices.Contains(f.Buckets(), q.Threshold):
+		errs = append(errs, fmt.Errorf("slo: threshold %v is not a classic bucket bound of %s (%v)", q.Threshold, f.Name(), f.Buckets()))
 	}
 	return errors.Join(errs...)
 }

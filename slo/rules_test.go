@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/abacusgo/abacus"
+	"github.com/abacusgo/abacus/histogram"
 )
 
 func TestRules(t *testing.T) {
@@ -80,4 +83,60 @@ func promtoolCheck(t *testing.T, files ...[]byte) {
 		t.Fatalf("promtool check rules: %v\n%s", err, out)
 	}
 	t.Logf("promtool:\n%s", out)
+}
+
+// Latency rules read a histogram family, and refuse a threshold that is
+// not one of its bucket boundaries.
+func TestRulesOverHistograms(t *testing.T) {
+	reg := abacus.NewRegistry()
+	hv := abacus.Must(reg.HistogramVec(abacus.HistogramOpts{Opts: abacus.Opts{Name: "lat_seconds", Help: "h"},
+		Buckets: []float64{0.1, 0.25, 1}}, "route"))
+	f := hv.Family()
+	obj := Objective{Name: "lat", Target: 0.99}
+	alerts := []Alert{{Severity: "page", Factor: 10, Long: time.Hour, Short: 5 * time.Minute}}
+	classic, err := Rules(obj, Query{Histogram: f, Matchers: `route="/a"`, Threshold: 0.25}, alerts, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `1 - sum(rate(lat_seconds_bucket{route=\"/a\",le=~\"0.25\"}[5m])) / sum(rate(lat_seconds_count{route=\"/a\"}[5m]))`; !strings.Contains(string(classic), want) {
+		t.Errorf("classic rules lack %s:\n%s", want, classic)
+	}
+	whole, err := Rules(obj, Query{Histogram: f, Threshold: 1}, alerts, 0)
+	if err != nil || !strings.Contains(string(whole), `le=~\"1|1.0\"`) {
+		t.Errorf("a whole-number bound must match both text forms: %v\n%s", err, whole)
+	}
+	native, err := Rules(obj, Query{Histogram: f, Matchers: `route="/a"`, Threshold: 0.25, Native: true}, alerts, 0)
+	if err != nil || !strings.Contains(string(native), `1 - histogram_fraction(-Inf, 0.25, sum(rate(lat_seconds{route=\"/a\"}[5m])))`) {
+		t.Errorf("native rules: %v\n%s", err, native)
+	}
+	promtoolCheck(t, classic, native)
+	for name, q := range map[string]Query{
+		"not a classic bound":    {Histogram: f, Threshold: 0.5},
+		"not a native boundary":  {Histogram: f, Threshold: 0.1, Native: true},
+		"not positive":           {Histogram: f, Threshold: 0},
+		"not a histogram":        {Histogram: reg.Family("abacus_scrapes_total"), Threshold: 0.25},
+		"counters and histogram": {Histogram: f, Threshold: 0.25, Total: "x"},
+		"braces in the matchers": {Histogram: f, Threshold: 0.25, Matchers: `{a="b"}`},
+	} {
+		if _, err := Rules(obj, q, alerts, 0); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestClassicLatencySource(t *testing.T) {
+	reg := abacus.NewRegistry()
+	h := abacus.Must(reg.Histogram(abacus.HistogramOpts{Opts: abacus.Opts{Name: "op_seconds", Help: "h"}, Buckets: []float64{0.1, 1}}))
+	for _, v := range []float64{0.05, 0.1, 0.2, 3} {
+		h.Observe(v)
+	}
+	src := ClassicLatency(func() []histogram.ClassicBucket { b, _ := h.Classic(nil); return b }, 0.1)
+	if good, total := src(); good != 2 || total != 4 {
+		t.Fatalf("good %v total %v; want 2 of 4", good, total)
+	}
+	// Latency reads the exponential buckets: 0.1 is not a boundary, so it
+	// counts at the boundary below, which excludes 0.1 itself.
+	if good, total := Latency(h.Snapshot, 0.1)(); good != 1 || total != 4 {
+		t.Fatalf("Latency: good %v total %v", good, total)
+	}
 }
