@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,9 @@ func binary(t *testing.T, env string) string {
 	t.Helper()
 	path := os.Getenv(env)
 	if path == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not set under CI", env)
+		}
 		t.Skipf("%s is not set; ./scripts/test installs Prometheus and sets it", env)
 	}
 	return path
@@ -103,11 +107,15 @@ func (s *server) count(mediaType string) int {
 	return s.served[mediaType]
 }
 
-// startPrometheus runs a Prometheus scraping target every second and
+// startPrometheus runs a Prometheus scraping the targets every second and
 // returns the URL of its API.
-func startPrometheus(t *testing.T, bin, target string, nativeHistograms bool) string {
+func startPrometheus(t *testing.T, bin, target string, nativeHistograms bool, more ...string) string {
 	dir := t.TempDir()
-	config := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: abacus\n    static_configs:\n      - targets: [%q]\n", target)
+	targets := strconv.Quote(target)
+	for _, m := range more {
+		targets += ", " + strconv.Quote(m)
+	}
+	config := fmt.Sprintf("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: abacus\n    static_configs:\n      - targets: [%s]\n", targets)
 	if err := os.WriteFile(filepath.Join(dir, "prometheus.yml"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -264,4 +272,48 @@ func TestPromtoolCheckMetrics(t *testing.T) {
 		t.Fatalf("promtool check metrics: %v\n%s\ninput:\n%s", err, out, b.String())
 	}
 	t.Logf("promtool: %s", bytes.TrimSpace(out))
+}
+
+// TestClassicHistogramsAggregate: two instances whose latencies differ
+// widely, scraped by a real Prometheus without native histograms; the
+// fleet's quantile from histogram_quantile over sum by (le) lands in the
+// classic bucket that holds the pooled truth, because every series of the
+// family, on every instance, has the same le set.
+func TestClassicHistogramsAggregate(t *testing.T) {
+	bin := binary(t, "ABACUS_PROMETHEUS")
+	var all []float64
+	var addrs []string
+	for i, spread := range []struct{ lo, hi float64 }{{0.001, 0.05}, {0.2, 3}} {
+		reg := abacus.NewRegistry()
+		hv := abacus.Must(reg.HistogramVec(abacus.HistogramOpts{Opts: abacus.Opts{Name: "fleet_latency_seconds", Help: "h", Unit: "seconds"}}, "route"))
+		for k := range 2000 {
+			v := spread.lo + (spread.hi-spread.lo)*float64((k*7919+i)%2000)/2000
+			hv.With([]string{"/a", "/b"}[k%2]).Observe(v)
+			all = append(all, v)
+		}
+		addrs = append(addrs, serve(t, reg).addr)
+	}
+	api := startPrometheus(t, bin, addrs[0], false, addrs[1:]...)
+	eventually(t, api, `count(up == 1)`, 60*time.Second, near(2, 0))
+	slices.Sort(all)
+	bounds := abacus.DefaultBuckets()
+	for _, q := range []float64{0.5, 0.9, 0.99} {
+		truth := all[int(math.Ceil(q*float64(len(all))))-1]
+		lo, hi := 0.0, math.Inf(1)
+		for _, b := range bounds {
+			if b < truth {
+				lo = b
+			} else {
+				hi = b
+				break
+			}
+		}
+		expr := fmt.Sprintf(`histogram_quantile(%v, sum by (le) (fleet_latency_seconds_bucket))`, q)
+		eventually(t, api, expr, 30*time.Second, func(v float64) error {
+			if v < lo || v > hi {
+				return fmt.Errorf("got %v; the pooled truth %v is in the bucket (%v, %v]", v, truth, lo, hi)
+			}
+			return nil
+		})
+	}
 }

@@ -53,7 +53,10 @@ type Query struct {
 // least Factor × (1 - Target) over both its windows, labelled with the
 // alert's severity, and that keeps firing for resolveAfter (0 means the
 // alert's Short window) after that stops, as the Tracker does
-// (keep_firing_for needs Prometheus 2.42 or later).
+// (keep_firing_for needs Prometheus 2.42 or later). Ranges are the windows
+// plus a millisecond (rate(…[5m1ms])), so that Prometheus 2, whose ranges are
+// closed, and Prometheus 3, whose ranges are open at the start, both read
+// the whole window, as the Tracker does.
 func Rules(obj Objective, q Query, alerts []Alert, resolveAfter time.Duration) ([]byte, error) {
 	if obj.Source == nil {
 		obj.Source = func() (float64, float64) { return 0, 0 } // not needed here
@@ -86,7 +89,7 @@ func Rules(obj Objective, q Query, alerts []Alert, resolveAfter time.Duration) (
 	fmt.Fprintf(&b, "  - name: %s\n    rules:\n", strconv.Quote("slo-"+obj.Name))
 	for _, w := range windows {
 		d := promDuration(w)
-		expr := ratio(d)
+		expr := ratio(d + "1ms")
 		fmt.Fprintf(&b, "      - record: slo:error_ratio:rate%s\n", d)
 		fmt.Fprintf(&b, "        expr: %s\n", strconv.Quote(expr))
 		fmt.Fprintf(&b, "        labels:\n          slo: %s\n", name)
@@ -112,7 +115,12 @@ func Rules(obj Objective, q Query, alerts []Alert, resolveAfter time.Duration) (
 	return b.Bytes(), nil
 }
 
-// errorRatio returns the PromQL of the error ratio over the window d.
+// errorRatio returns the PromQL of the error ratio over the range d. Rules
+// passes the window plus a millisecond: Prometheus 2 selects [t-w, t] and
+// Prometheus 3 (t-w, t], so with w alone the two differ by the sample at
+// t-w, and Prometheus 3 would measure one scrape interval less than the
+// Tracker does; with the extra millisecond both take exactly the samples of
+// the Tracker's window.
 func (q Query) errorRatio(d string) string {
 	switch {
 	case q.Histogram != nil && q.Native:

@@ -23,7 +23,7 @@ func TestRules(t *testing.T) {
 	for _, want := range []string{
 		"record: slo:error_ratio:rate5m",
 		"record: slo:error_ratio:rate3d",
-		`expr: "sum(rate(http_server_errors_total{route=\"GET /api/{id}\"}[1h])) / sum(rate(http_server_requests_total{route=\"GET /api/{id}\"}[1h]))"`,
+		`expr: "sum(rate(http_server_errors_total{route=\"GET /api/{id}\"}[1h1ms])) / sum(rate(http_server_requests_total{route=\"GET /api/{id}\"}[1h1ms]))"`,
 		`expr: "slo:error_ratio:rate1h{slo=\"api\"} >= (14.4 * 0.001) and slo:error_ratio:rate5m{slo=\"api\"} >= (14.4 * 0.001)"`,
 		"keep_firing_for: 5m",
 		`severity: "ticket"`,
@@ -45,7 +45,7 @@ func TestRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(latency), `"1 - sum(rate(http_server_request_duration_seconds_bucket{le=\"0.25\"}[5m]))`) ||
+	if !strings.Contains(string(latency), `"1 - sum(rate(http_server_request_duration_seconds_bucket{le=\"0.25\"}[5m1ms]))`) ||
 		!strings.Contains(string(latency), "keep_firing_for: 10m") {
 		t.Errorf("latency rules:\n%s", latency)
 	}
@@ -98,7 +98,7 @@ func TestRulesOverHistograms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `1 - sum(rate(lat_seconds_bucket{route=\"/a\",le=~\"0.25\"}[5m])) / sum(rate(lat_seconds_count{route=\"/a\"}[5m]))`; !strings.Contains(string(classic), want) {
+	if want := `1 - sum(rate(lat_seconds_bucket{route=\"/a\",le=~\"0.25\"}[5m1ms])) / sum(rate(lat_seconds_count{route=\"/a\"}[5m1ms]))`; !strings.Contains(string(classic), want) {
 		t.Errorf("classic rules lack %s:\n%s", want, classic)
 	}
 	whole, err := Rules(obj, Query{Histogram: f, Threshold: 1}, alerts, 0)
@@ -106,7 +106,7 @@ func TestRulesOverHistograms(t *testing.T) {
 		t.Errorf("a whole-number bound must match both text forms: %v\n%s", err, whole)
 	}
 	native, err := Rules(obj, Query{Histogram: f, Matchers: `route="/a"`, Threshold: 0.25, Native: true}, alerts, 0)
-	if err != nil || !strings.Contains(string(native), `1 - histogram_fraction(-Inf, 0.25, sum(rate(lat_seconds{route=\"/a\"}[5m])))`) {
+	if err != nil || !strings.Contains(string(native), `1 - histogram_fraction(-Inf, 0.25, sum(rate(lat_seconds{route=\"/a\"}[5m1ms])))`) {
 		t.Errorf("native rules: %v\n%s", err, native)
 	}
 	promtoolCheck(t, classic, native)
