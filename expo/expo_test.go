@@ -408,3 +408,18 @@ func TestHandlerEdgeCases(t *testing.T) {
 		}
 	}
 }
+
+// Vars (and so Publish) reads through Gather: TTL expiry runs behind expvar.
+func TestVarsRunsTTL(t *testing.T) {
+	now := time.Unix(1000, 0)
+	r := abacus.NewRegistry(abacus.WithoutMetaMetrics(), abacus.WithClock(func() time.Time { return now }))
+	cv := abacus.Must(r.CounterVec(abacus.Opts{Name: "seen_total", Help: "h", TTL: time.Minute}, "user"))
+	cv.With("gone").Inc()
+	if v := Vars(r)["seen_total"].(map[string]any); len(v) != 1 {
+		t.Fatalf("vars %v", v)
+	}
+	now = now.Add(2 * time.Minute)
+	if _, ok := Vars(r)["seen_total"]; ok {
+		t.Fatal("an expired series is still in Vars")
+	}
+}

@@ -32,10 +32,15 @@ func WithEncoder(e Encoder) HandlerOption {
 	return func(h *handler) { h.encoders = append([]Encoder{e}, h.encoders...) }
 }
 
-// WithLogger sets where the handler logs write errors (default
+// WithLogger sets where the handler logs write errors (default, or nil:
 // slog.Default()).
 func WithLogger(l *slog.Logger) HandlerOption {
-	return func(h *handler) { h.log = l }
+	return func(h *handler) {
+		if l == nil {
+			l = slog.Default()
+		}
+		h.log = l
+	}
 }
 
 type handler struct {

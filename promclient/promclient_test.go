@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/abacusgo/abacus"
 	"github.com/prometheus/client_golang/prometheus"
@@ -92,5 +93,23 @@ func TestHandler(t *testing.T) {
 		if strings.HasPrefix(accept, "application/openmetrics") && (!strings.HasSuffix(s, "# EOF\n") || strings.Count(s, "# EOF") != 1) {
 			t.Errorf("OpenMetrics body must end in exactly one # EOF:\n%s", s)
 		}
+	}
+}
+
+// The Collector reads through the registry's Gather, so a family's TTL
+// expires idle series behind client_golang too.
+func TestCollectorRunsTTL(t *testing.T) {
+	now := time.Unix(1000, 0)
+	r := abacus.NewRegistry(abacus.WithoutMetaMetrics(), abacus.WithClock(func() time.Time { return now }))
+	cv := abacus.Must(r.CounterVec(abacus.Opts{Name: "seen_total", Help: "h", TTL: time.Minute}, "user"))
+	cv.With("gone").Inc()
+	pr := prometheus.NewRegistry()
+	pr.MustRegister(Collector(r))
+	if n, _ := testutil.GatherAndCount(pr, "seen_total"); n != 1 {
+		t.Fatalf("%d series", n)
+	}
+	now = now.Add(2 * time.Minute)
+	if n, _ := testutil.GatherAndCount(pr, "seen_total"); n != 0 {
+		t.Fatalf("%d series after the TTL", n)
 	}
 }

@@ -55,7 +55,7 @@ type Counter struct {
 // Counter returns the counter called name, made on first use: 1 to 128 of
 // A-Z a-z 0-9 _ . -. It returns an error wrapping ErrInvalid for a bad name.
 func (s *Store) Counter(name string) (*Counter, error) {
-	if !validName.MatchString(name) {
+	if !validName().MatchString(name) {
 		return nil, fmt.Errorf("%w counter name %q: want 1 to 128 of A-Z a-z 0-9 _ . -", ErrInvalid, name)
 	}
 	s.mu.Lock()
@@ -184,7 +184,7 @@ func (c *Counter) markRetired(err error) {
 // "~retired" entry, once (retiring again does nothing), and later writes of
 // the node are refused. Its adds that were never flushed are lost.
 func (s *Store) Retire(ctx context.Context, name, node string) error {
-	if !validName.MatchString(name) || !validName.MatchString(node) {
+	if !validName().MatchString(name) || !validName().MatchString(node) {
 		return fmt.Errorf("%w counter %q or node %q", ErrInvalid, name, node)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)

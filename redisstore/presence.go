@@ -67,7 +67,7 @@ type Presence struct {
 // on names), made on first use with opts; later calls return the same set
 // and ignore opts.
 func (s *Store) Presence(name string, opts PresenceOptions) (*Presence, error) {
-	if !validName.MatchString(name) {
+	if !validName().MatchString(name) {
 		return nil, fmt.Errorf("%w presence name %q: want 1 to 128 of A-Z a-z 0-9 _ . -", ErrInvalid, name)
 	}
 	if err := fillPresence(&opts); err != nil {

@@ -34,7 +34,7 @@ var (
 	errBadReply = errors.New("redisstore: unexpected reply")
 )
 
-var validName = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`)
+var validName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.-]{1,128}$`) })
 
 // Options configure a Store.
 type Options struct {
@@ -93,13 +93,13 @@ func New(client redis.UniversalClient, opts Options) (*Store, error) {
 	if !honoursDeadlines(client) {
 		return nil, fmt.Errorf("%w client: set ContextTimeoutEnabled: true in its options, or go-redis ignores the store's Timeout", ErrInvalid)
 	}
-	if !validName.MatchString(opts.Node) {
+	if !validName().MatchString(opts.Node) {
 		return nil, fmt.Errorf("%w node ID %q: want 1 to 128 of A-Z a-z 0-9 _ . -", ErrInvalid, opts.Node)
 	}
 	if opts.Prefix == "" {
 		opts.Prefix = "abacus"
 	}
-	if !validName.MatchString(opts.Prefix) {
+	if !validName().MatchString(opts.Prefix) {
 		return nil, fmt.Errorf("%w prefix %q", ErrInvalid, opts.Prefix)
 	}
 	if opts.Interval == 0 {

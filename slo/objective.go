@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"sync"
 	"time"
 
 	"github.com/abacusgo/abacus/histogram"
@@ -105,11 +106,11 @@ type Objective struct {
 	Source Source
 }
 
-var validName = regexp.MustCompile(`^[a-zA-Z0-9_:.-]{1,64}$`)
+var validName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9_:.-]{1,64}$`) })
 
 func (o *Objective) check() error {
 	switch {
-	case !validName.MatchString(o.Name):
+	case !validName().MatchString(o.Name):
 		return fmt.Errorf("slo: objective name %q: want 1 to 64 of [a-zA-Z0-9_:.-]", o.Name)
 	case !(o.Target > 0 && o.Target < 1):
 		return fmt.Errorf("slo: objective %s: target %v is not in (0, 1)", o.Name, o.Target)
@@ -151,13 +152,13 @@ func WorkbookAlerts() []Alert {
 	}
 }
 
-var validSeverity = regexp.MustCompile(`^[a-z]{1,32}$`)
+var validSeverity = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{1,32}$`) })
 
 func checkAlerts(alerts []Alert, resolution time.Duration) error {
 	var errs []error
 	for _, a := range alerts {
 		switch {
-		case !validSeverity.MatchString(a.Severity):
+		case !validSeverity().MatchString(a.Severity):
 			errs = append(errs, fmt.Errorf("slo: alert severity %q: want [a-z]+", a.Severity))
 		case !(a.Factor > 0) || math.IsInf(a.Factor, 0):
 			errs = append(errs, fmt.Errorf("slo: alert %s: factor %v", a.Severity, a.Factor))

@@ -8,9 +8,11 @@ import (
 	"testing"
 )
 
-// TestReviewFixes covers findings of a review of the package, each of which
-// failed before its fix.
-func TestReviewFixes(t *testing.T) {
+// TestEdgeCases: an encoded offset whose range check overflows, extremes
+// whenever there are observations, integer sums near their limits, classic
+// bounds above MaxValue, coordinated-omission correction with a huge ratio,
+// and a window snapshot racing a tick.
+func TestEdgeCases(t *testing.T) {
 	t.Run("offset overflow is rejected", func(t *testing.T) {
 		b := []byte{encodingVersion}
 		b = binary.AppendVarint(b, 3)
