@@ -119,6 +119,30 @@ func leValues(bounds []float64, canonical bool) [][]byte {
 // histogramScratch is what a histogram family's series share while one is
 // written.
 type histogramScratch struct {
-	les     [][]byte
+	les     [][]byte // per bucket, `le="…"} ` (see leSuffixes)
+	prefix  []byte   // `name_bucket{labels,` of the series being written
 	buckets []histogram.ClassicBucket
+}
+
+// leSuffixes returns, per bucket of a layout (+Inf last), the end of its
+// sample line up to the value: `le="0.25"} `.
+func leSuffixes(bounds []float64, canonical bool) [][]byte {
+	les := leValues(bounds, canonical)
+	for i, v := range les {
+		s := append([]byte(`le="`), v...)
+		les[i] = append(s, `"} `...)
+	}
+	return les
+}
+
+// bucketPrefix appends `name_bucket{labels,` (or `name_bucket{` for a
+// series without labels) to b.
+func bucketPrefix(b []byte, name, labels string) []byte {
+	b = append(b, name...)
+	b = append(b, "_bucket{"...)
+	if labels != "" {
+		b = append(b, labels[1:len(labels)-1]...)
+		b = append(b, ',')
+	}
+	return b
 }

@@ -56,7 +56,7 @@ func openMetricsFamily(w *writer, f *abacus.Family, series iter.Seq[*abacus.Seri
 	sumAllowed := true
 	if f.Type() == abacus.TypeHistogram {
 		bounds := f.Buckets()
-		h.les = leValues(bounds, true)
+		h.les = leSuffixes(bounds, true)
 		sumAllowed = len(bounds) == 0 || bounds[0] >= 0
 	}
 	for s := range series {
@@ -68,11 +68,10 @@ func openMetricsFamily(w *writer, f *abacus.Family, series iter.Seq[*abacus.Seri
 			var sum float64
 			h.buckets, sum = s.Histogram.Classic(h.buckets[:0])
 			lo := math.Inf(-1)
+			h.prefix = bucketPrefix(h.prefix[:0], family, labels)
 			for i, c := range h.buckets {
-				w.b = append(w.b, family...)
-				w.b = append(w.b, "_bucket"...)
-				w.b = appendLabelsWith(w.b, labels, "le", h.les[i])
-				w.b = append(w.b, ' ')
+				w.b = append(w.b, h.prefix...)
+				w.b = append(w.b, h.les[i]...)
 				w.b = strconv.AppendUint(w.b, c.Count, 10)
 				if e := s.Histogram.Exemplar(lo, c.UpperBound); e != nil {
 					w.b = appendExemplar(w.b, e)

@@ -39,7 +39,7 @@ func textFamily(w *writer, f *abacus.Family, series iter.Seq[*abacus.Series]) {
 	w.b = append(w.b, '\n')
 	var h histogramScratch
 	if f.Type() == abacus.TypeHistogram {
-		h.les = leValues(f.Buckets(), false)
+		h.les = leSuffixes(f.Buckets(), false)
 	}
 	for s := range series {
 		labels := s.Labels.String()
@@ -47,14 +47,15 @@ func textFamily(w *writer, f *abacus.Family, series iter.Seq[*abacus.Series]) {
 		case abacus.TypeHistogram:
 			var sum float64
 			h.buckets, sum = s.Histogram.Classic(h.buckets[:0])
+			h.prefix = bucketPrefix(h.prefix[:0], name, labels)
+			b := w.b
 			for i, c := range h.buckets {
-				w.b = append(w.b, name...)
-				w.b = append(w.b, "_bucket"...)
-				w.b = appendLabelsWith(w.b, labels, "le", h.les[i])
-				w.b = append(w.b, ' ')
-				w.b = strconv.AppendUint(w.b, c.Count, 10)
-				w.b = append(w.b, '\n')
+				b = append(b, h.prefix...)
+				b = append(b, h.les[i]...)
+				b = strconv.AppendUint(b, c.Count, 10)
+				b = append(b, '\n')
 			}
+			w.b = b
 			w.b = appendSample(w.b, name, "_sum", labels, sum)
 			w.b = appendCount(w.b, name, "_count", labels, h.buckets[len(h.buckets)-1].Count)
 		case abacus.TypeSummary:

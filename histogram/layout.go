@@ -3,7 +3,6 @@ package histogram
 import (
 	"fmt"
 	"math"
-	"sort"
 )
 
 // A Layout is a fixed list of classic bucket upper bounds that are bucket
@@ -20,7 +19,9 @@ type Layout struct {
 }
 
 // IsBoundary reports whether v is a bucket boundary at scale: the upper
-// bound of some bucket, within [MinValue, MaxValue].
+// bound of some bucket, within [MinValue, MaxValue], exactly as UpperBound
+// gives it (which, for bounds that are not powers of two, is 2^(i·2^-scale)
+// rounded down: take bounds from UpperBound rather than from math.Pow).
 func IsBoundary(v float64, scale int) bool {
 	checkScaleOrPanic(scale)
 	return v >= MinValue && v <= MaxValue && UpperBound(Index(v, scale), scale) == v
@@ -76,9 +77,10 @@ func (h *Histogram) AppendClassic(dst []ClassicBucket, l *Layout) ([]ClassicBuck
 			}
 		}
 		if dir := s.pos.p.Load(); dir != nil {
+			j := 0 // the slot of the chunk's first bucket: chunks come in index order
 			for ci := range *dir {
 				if ch := (*dir)[ci].Load(); ch != nil {
-					l.addChunk(bins, h.min+ci*chunkSize, ch)
+					j = l.addChunk(bins, j, h.min+ci*chunkSize, ch)
 				}
 			}
 		}
@@ -96,12 +98,15 @@ func (h *Histogram) AppendClassic(dst []ClassicBucket, l *Layout) ([]ClassicBuck
 
 // addChunk adds a chunk of buckets, the first of index first, to the
 // per-slot counts (slot j: buckets above the previous bound up to bound j;
-// the last slot: above every bound).
-func (l *Layout) addChunk(bins []ClassicBucket, first int, ch *chunk) {
-	j := sort.SearchInts(l.idx, first) // the slot of the chunk's first bucket
+// the last slot: above every bound), starting the search for its slot at j,
+// and returns the slot of its last bucket.
+func (l *Layout) addChunk(bins []ClassicBucket, j, first int, ch *chunk) int {
+	for j < len(l.idx) && first > l.idx[j] {
+		j++
+	}
 	if j == len(l.idx) || first+chunkSize-1 <= l.idx[j] {
 		bins[j].Count += sumRun(ch[:]) // the whole chunk is in one slot
-		return
+		return j
 	}
 	for k := range ch {
 		for j < len(l.idx) && first+k > l.idx[j] {
@@ -109,6 +114,7 @@ func (l *Layout) addChunk(bins []ClassicBucket, first int, ch *chunk) {
 		}
 		bins[j].Count += ch[k].Load()
 	}
+	return j
 }
 
 // checkScaleOrPanic panics for a scale out of range, as Index does.

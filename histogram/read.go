@@ -1,6 +1,9 @@
 package histogram
 
-import "math"
+import (
+	"math"
+	"sync/atomic"
+)
 
 // Rejected returns how many values Observe refused (see Snapshot.Rejected),
 // read without a snapshot.
@@ -45,63 +48,76 @@ func (h *Histogram) AppendNative(dst *Native) {
 // merged feeds the buckets of one sign, summed over the shards, to w in
 // index order, a chunk at a time, and returns their total.
 func (h *Histogram) merged(pick func(*shard) *directory, w *spanWriter) uint64 {
+	var dirs [8]*[]atomic.Pointer[chunk]
+	all := dirs[:0]
+	h.each(func(s *shard) {
+		if d := pick(s).p.Load(); d != nil {
+			all = append(all, d)
+		}
+	})
+	if len(all) == 0 {
+		return 0
+	}
+	// The writer's state in locals, so that the loop over buckets keeps it
+	// in registers.
+	spans, deltas, prev, last := w.spans, w.deltas, w.prev, w.last
 	var total uint64
+	var sum [chunkSize]uint64
 	for ci := 0; ci < h.dirLen; ci++ {
-		var sum [chunkSize]uint64
-		any := false
-		h.each(func(s *shard) {
-			dir := pick(s).p.Load()
-			if dir == nil {
-				return
+		n := 0
+		for _, d := range all {
+			if ch := (*d)[ci].Load(); ch != nil {
+				if n == 0 {
+					for k := range ch {
+						sum[k] = ch[k].Load()
+					}
+				} else {
+					for k := range ch {
+						sum[k] += ch[k].Load()
+					}
+				}
+				n++
 			}
-			ch := (*dir)[ci].Load()
-			if ch == nil {
-				return
-			}
-			any = true
-			for k := range ch {
-				sum[k] += ch[k].Load()
-			}
-		})
-		if !any {
+		}
+		if n == 0 {
 			continue
 		}
 		base := h.min + ci*chunkSize
 		for k, c := range sum {
-			if c != 0 {
-				w.add(base+k, c)
-				total += c
+			if c == 0 {
+				continue
 			}
+			total += c
+			i := base + k
+			if len(spans) > 0 && i-last <= 3 {
+				// Up to two empty buckets stay inside the span, as
+				// client_golang writes them.
+				for range i - last - 1 {
+					deltas = append(deltas, -prev)
+					prev = 0
+				}
+				spans[len(spans)-1].Length += uint32(i - last)
+			} else {
+				off := i + 1 // Prometheus numbering
+				if len(spans) > 0 {
+					off -= last + 2 // one past the previous span's last bucket
+				}
+				spans = append(spans, Span{Offset: int32(off), Length: 1})
+			}
+			deltas = append(deltas, int64(c)-prev)
+			prev, last = int64(c), i
 		}
 	}
+	w.spans, w.deltas, w.prev, w.last = spans, deltas, prev, last
 	return total
 }
 
-// spanWriter builds Prometheus spans and deltas from non-empty buckets fed
-// in increasing index order, keeping gaps of up to two empty buckets inside
-// a span, as spans does for a dense run.
+// spanWriter is the state of building Prometheus spans and deltas from
+// non-empty buckets fed in increasing index order (see merged), as spans
+// does for a dense run.
 type spanWriter struct {
 	spans  []Span
 	deltas []int64
 	prev   int64 // the count of the last bucket written
 	last   int   // the index of the last non-empty bucket
-}
-
-func (w *spanWriter) add(i int, c uint64) {
-	if len(w.spans) > 0 && i-w.last <= 3 {
-		for range i - w.last - 1 { // empty buckets inside the span
-			w.deltas = append(w.deltas, -w.prev)
-			w.prev = 0
-		}
-		w.spans[len(w.spans)-1].Length += uint32(i - w.last)
-	} else {
-		off := i + 1 // Prometheus numbering
-		if len(w.spans) > 0 {
-			off -= w.last + 2 // one past the previous span's last bucket
-		}
-		w.spans = append(w.spans, Span{Offset: int32(off), Length: 1})
-	}
-	w.deltas = append(w.deltas, int64(c)-w.prev)
-	w.prev = int64(c)
-	w.last = i
 }
