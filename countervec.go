@@ -22,10 +22,7 @@ type Counter struct {
 }
 
 // Inc adds one.
-func (c *Counter) Inc() {
-	c.n.Inc()
-	c.u.touch()
-}
+func (c *Counter) Inc() { c.add(1) }
 
 // Add adds n. An n above math.MaxInt64 adds math.MaxInt64: a counter never
 // goes down.
@@ -33,7 +30,12 @@ func (c *Counter) Add(n uint64) {
 	if n > math.MaxInt64 { // the whole-number part is an int64: saturate rather than wrap
 		n = math.MaxInt64
 	}
-	c.n.Add(int64(n))
+	c.add(int64(n))
+}
+
+// add is the one call Inc and Add make: the add, and the write mark.
+func (c *Counter) add(n int64) {
+	c.n.Add(n)
 	c.u.touch()
 }
 
@@ -104,7 +106,9 @@ func (r *Registry) CounterVec(o Opts, labelNames ...string) (*CounterVec, error)
 // the series exists; keep the returned handle to skip even the lookup.
 // Values of the wrong number or not valid UTF-8, and new label sets beyond
 // the family's cardinality limit, get the overflow series.
-func (cv *CounterVec) With(values ...string) *Counter { return cv.l.with(values) }
+func (cv *CounterVec) With(values ...string) *Counter {
+	return cv.l.v.get(&cv.l, values)
+}
 
 // WithLabels is With for a map from label name to value, which must name
 // every label of the vector and no other (or the overflow series is

@@ -10,6 +10,7 @@ import (
 	"github.com/abacusgo/abacus"
 	"github.com/abacusgo/abacus/counter"
 	"github.com/abacusgo/abacus/expo"
+	"github.com/abacusgo/abacus/histogram"
 )
 
 func ExampleRegistry() {
@@ -345,4 +346,91 @@ func Example_perTenant() {
 	// # HELP app_requests_total Requests, all tenants.
 	// # TYPE app_requests_total counter
 	// app_requests_total 15
+}
+
+func ExampleFamily() {
+	reg := abacus.NewRegistry(abacus.WithoutMetaMetrics())
+	abacus.Must(reg.HistogramVec(abacus.HistogramOpts{
+		Opts:    abacus.Opts{Name: "app_op_seconds", Help: "Operation time.", Unit: "seconds"},
+		Buckets: abacus.PowersOfTwo(-1, 1),
+	}, "op"))
+	f := reg.Family("app_op_seconds")
+	fmt.Println(f.Name(), f.Type(), f.Unit(), f.LabelNames(), f.Buckets(), f.Schema(), f.Len())
+	// Output: app_op_seconds histogram seconds [op] [0.5 1 2] 6 0
+}
+
+func ExampleHistogramOpts() {
+	reg := abacus.NewRegistry(abacus.WithoutMetaMetrics())
+	h := abacus.Must(reg.Histogram(abacus.HistogramOpts{
+		Opts:    abacus.Opts{Name: "app_payload_bytes", Help: "Payload sizes.", Unit: "bytes"},
+		Options: []histogram.Option{histogram.WithScale(3)}, // native buckets 9% wide
+		Buckets: []float64{1024, 65536},                     // powers of two: free to record
+	}))
+	h.ObserveInt(2000)
+	b, sum := h.Classic(nil)
+	fmt.Println(b, sum, h.Snapshot().Scale())
+	// Output: [{1024 0} {65536 1} {+Inf 1}] 2000 3
+}
+
+func ExampleLabels() {
+	reg := abacus.NewRegistry(abacus.WithoutMetaMetrics())
+	cv := abacus.Must(reg.CounterVec(abacus.Opts{Name: "app_hits_total", Help: "Hits.",
+		ConstLabels: map[string]string{"app": "shop"}, Limit: 1}, "route"))
+	cv.With("/a").Inc()
+	cv.With("/b").Inc() // beyond the limit: the overflow series
+	for _, series := range reg.Gather() {
+		for s := range series {
+			route, ok := s.Labels.Get("route")
+			fmt.Println(s.Labels.Len(), s.Labels.String(), s.Labels.Values(), route, ok, s.Labels.Overflow())
+		}
+	}
+	// Output:
+	// 2 {app="shop",route="/a"} [/a] /a true false
+	// 2 {app="shop",abacus_overflow="true"} []  false true
+}
+
+func ExampleLabel() {
+	reg := abacus.NewRegistry(abacus.WithoutMetaMetrics())
+	c := abacus.Must(reg.Counter(abacus.Opts{Name: "app_orders_total", Help: "Orders."}))
+	_ = c.AddWithExemplar(1, map[string]string{"trace_id": "abc", "span_id": "12"})
+	for _, l := range c.Exemplar().Labels {
+		fmt.Println(l.Name, l.Value)
+	}
+	// Output:
+	// span_id 12
+	// trace_id abc
+}
+
+func ExampleHistogramValue() {
+	reg := abacus.NewRegistry(abacus.WithoutMetaMetrics())
+	h := abacus.Must(reg.Histogram(abacus.HistogramOpts{Opts: abacus.Opts{Name: "op_seconds", Help: "h"}, Buckets: []float64{}}))
+	h.Observe(0.5)
+	for _, series := range reg.Gather() {
+		for s := range series {
+			var n histogram.Native
+			s.Histogram.Native(&n)
+			fmt.Println(n.Schema, n.Count, n.Sum, n.PositiveSpans)
+		}
+	}
+	// Output: 6 1 0.5 [{-64 1}]
+}
+
+func ExampleSummary() {
+	s := abacus.Summary{Count: 2, Sum: 3, Quantiles: []abacus.Quantile{{Q: 0.5, Value: 1}, {Q: 1, Value: 2}}}
+	fmt.Println(s.Count, s.Sum, s.Quantiles[1].Q, s.Quantiles[1].Value)
+	// Output: 2 3 1 2
+}
+
+func ExampleQuantile() {
+	q := abacus.Quantile{Q: 0.99, Value: 0.25}
+	fmt.Printf("p%g = %v\n", q.Q*100, q.Value)
+	// Output: p99 = 0.25
+}
+
+func ExampleOption() {
+	opts := []abacus.Option{abacus.WithCardinalityLimit(50), abacus.WithoutMetaMetrics()}
+	reg := abacus.NewRegistry(opts...)
+	cv := abacus.Must(reg.CounterVec(abacus.Opts{Name: "x_total", Help: "h"}, "k"))
+	fmt.Println(cv.Family().Limit(), len(reg.Families()))
+	// Output: 50 1
 }

@@ -68,7 +68,9 @@ func (r *Registry) GaugeVec(o Opts, labelNames ...string) (*GaugeVec, error) {
 }
 
 // With returns the gauge of the given label values; see CounterVec.With.
-func (gv *GaugeVec) With(values ...string) *Gauge { return gv.l.with(values) }
+func (gv *GaugeVec) With(values ...string) *Gauge {
+	return gv.l.v.get(&gv.l, values)
+}
 
 // WithLabels is With for a label map; see CounterVec.WithLabels.
 func (gv *GaugeVec) WithLabels(labels map[string]string) *Gauge { return gv.l.withLabels(labels) }

@@ -244,7 +244,9 @@ func (r *Registry) HistogramVec(o HistogramOpts, labelNames ...string) (*Histogr
 
 // With returns the histogram of the given label values; see
 // CounterVec.With.
-func (hv *HistogramVec) With(values ...string) *Histogram { return hv.l.with(values) }
+func (hv *HistogramVec) With(values ...string) *Histogram {
+	return hv.l.v.get(&hv.l, values)
+}
 
 // WithLabels is With for a label map; see CounterVec.WithLabels.
 func (hv *HistogramVec) WithLabels(labels map[string]string) *Histogram {

@@ -17,10 +17,24 @@ type labelled[M any, P metricPtr[M]] struct {
 // allocating.
 const maxStackLabels = 8
 
-func (l labelled[M, P]) with(values []string) *M {
-	if l.fixed == nil {
-		return l.v.with(values)
+func (l *labelled[M, P]) with(values []string) *M { return l.v.get(l, values) }
+
+// get is the With of the public vectors, one call from each: vec.with, or
+// for a curried vector the lookup of its full values.
+func (v *vec[M, P]) get(l *labelled[M, P], values []string) *M {
+	if l.fixed != nil {
+		return l.withCurried(values)
 	}
+	p := makeProbe(v.seed, values)
+	if s := v.table.Load().find(p, values); s != nil {
+		return &s.m
+	}
+	return v.create(p, values)
+}
+
+// withCurried is with for a curried vector: the free values go into a copy
+// of the curried ones, on the stack for up to maxStackLabels labels.
+func (l *labelled[M, P]) withCurried(values []string) *M {
 	if len(values) != len(l.free) {
 		l.v.invalid.Inc()
 		return l.v.overflowSeries()
@@ -39,7 +53,7 @@ func (l labelled[M, P]) with(values []string) *M {
 
 // withLabels looks up the series of a label map, which must name every
 // label With takes and no other.
-func (l labelled[M, P]) withLabels(labels map[string]string) *M {
+func (l *labelled[M, P]) withLabels(labels map[string]string) *M {
 	var buf [maxStackLabels]string
 	values, ok := l.valuesOf(labels, buf[:0])
 	if !ok {
@@ -51,7 +65,7 @@ func (l labelled[M, P]) withLabels(labels map[string]string) *M {
 
 // valuesOf appends to values the values With takes, in order, from a label
 // map.
-func (l labelled[M, P]) valuesOf(labels map[string]string, values []string) ([]string, bool) {
+func (l *labelled[M, P]) valuesOf(labels map[string]string, values []string) ([]string, bool) {
 	names := l.v.fam.labelNames
 	n := len(names)
 	if l.fixed != nil {
@@ -73,7 +87,7 @@ func (l labelled[M, P]) valuesOf(labels map[string]string, values []string) ([]s
 	return values, true
 }
 
-func (l labelled[M, P]) delete(values []string) bool {
+func (l *labelled[M, P]) delete(values []string) bool {
 	if l.fixed == nil {
 		return l.v.remove(values)
 	}
@@ -87,14 +101,14 @@ func (l labelled[M, P]) delete(values []string) bool {
 	return l.v.remove(full)
 }
 
-func (l labelled[M, P]) deleteLabels(labels map[string]string) bool {
+func (l *labelled[M, P]) deleteLabels(labels map[string]string) bool {
 	values, ok := l.valuesOf(labels, nil)
 	return ok && l.delete(values)
 }
 
 // deletePartialMatch deletes every series whose labels include all of
 // labels (and, curried, the curried values).
-func (l labelled[M, P]) deletePartialMatch(labels map[string]string) int {
+func (l *labelled[M, P]) deletePartialMatch(labels map[string]string) int {
 	names := l.v.fam.labelNames
 	want := map[int]string{}
 	for _, p := range l.curriedPositions() {
@@ -121,7 +135,7 @@ func (l labelled[M, P]) deletePartialMatch(labels map[string]string) int {
 }
 
 // curriedPositions returns the label positions currying fixed.
-func (l labelled[M, P]) curriedPositions() []int {
+func (l *labelled[M, P]) curriedPositions() []int {
 	if l.fixed == nil {
 		return nil
 	}
@@ -136,7 +150,7 @@ func (l labelled[M, P]) curriedPositions() []int {
 
 // reset deletes every series; a curried vector deletes the series of its
 // curried values only.
-func (l labelled[M, P]) reset() {
+func (l *labelled[M, P]) reset() {
 	if l.fixed == nil {
 		l.v.reset()
 		return
@@ -145,7 +159,7 @@ func (l labelled[M, P]) reset() {
 }
 
 // curry returns a vector with the given labels fixed.
-func (l labelled[M, P]) curry(labels map[string]string) (labelled[M, P], error) {
+func (l *labelled[M, P]) curry(labels map[string]string) (labelled[M, P], error) {
 	names := l.v.fam.labelNames
 	fixed := make([]string, len(names))
 	if l.fixed != nil {
@@ -170,7 +184,7 @@ func (l labelled[M, P]) curry(labels map[string]string) (labelled[M, P], error) 
 	if used != len(labels) {
 		for k := range labels {
 			if i := slices.Index(names, k); i < 0 || !slices.Contains(free, i) {
-				return l, fmt.Errorf("abacus: %s: cannot curry label %q: %w", l.v.fam.name, k, ErrInvalidName)
+				return labelled[M, P]{}, fmt.Errorf("abacus: %s: cannot curry label %q: %w", l.v.fam.name, k, ErrInvalidName)
 			}
 		}
 	}
@@ -178,7 +192,7 @@ func (l labelled[M, P]) curry(labels map[string]string) (labelled[M, P], error) 
 }
 
 // labelNames returns the names With takes.
-func (l labelled[M, P]) labelNames() []string {
+func (l *labelled[M, P]) labelNames() []string {
 	if l.fixed == nil {
 		return slices.Clone(l.v.fam.labelNames)
 	}

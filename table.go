@@ -125,28 +125,32 @@ const shortKey = 16
 // seed: for a short key, packing the values into two words and hashing
 // those; for a long one, hashing the values eight bytes at a time.
 func makeProbe(seed uint64, values []string) probe {
-	var p probe
+	var w0, w1 uint64
+	at := 0 // bytes packed so far
 	for _, v := range values {
 		n := len(v)
-		if n > 7 || p.n+n+1 > shortKey {
+		if n > 7 || at+n+1 > shortKey {
 			return longProbe(seed, values)
 		}
-		token := loadShort(unsafe.Slice(unsafe.StringData(v), n)) | 0xff<<(8*n)
-		if p.n < 8 {
-			p.w0 |= token << (8 * p.n)
-			p.w1 |= token >> (8 * (8 - p.n)) // a shift of 64 gives 0
+		token := loadShort(unsafe.Slice(unsafe.StringData(v), n)) | 0xff<<(8*n&63)
+		// The shifts are masked so that the compiler needs no code for
+		// shifts of 64 or more: at < 8 in the first branch, and the right
+		// shift is split in two so that at = 0 shifts by 64 in all (token
+		// >> 1 has no bit 63), giving 0.
+		if at < 8 {
+			w0 |= token << (8 * at & 63)
+			w1 |= token >> 1 >> ((8*(8-at) - 1) & 63)
 		} else {
-			p.w1 |= token << (8 * (p.n - 8))
+			w1 |= token << (8 * (at - 8) & 63)
 		}
-		p.n += n + 1
+		at += n + 1
 	}
 	// The number of values goes into the hash: a value holding a 0xff byte
 	// (invalid UTF-8) packs like a separator, so ("a\xff") and ("a", "")
 	// share their words and must differ here.
-	h := (seed ^ p.w0) * mix1
-	h = (h ^ p.w1 ^ uint64(p.n) ^ uint64(len(values))<<32) * mix2
-	p.hash = h ^ h>>31
-	return p
+	h := (seed ^ w0) * mix1
+	h = (h ^ w1 ^ uint64(at) ^ uint64(len(values))<<32) * mix2
+	return probe{hash: h ^ h>>31, w0: w0, w1: w1, n: at}
 }
 
 // longProbe hashes label values whose joined key is longer than shortKey,

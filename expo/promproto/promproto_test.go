@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 
 	"github.com/abacusgo/abacus"
@@ -112,5 +113,34 @@ func TestHandlerServesProtobuf(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if len(decode(t, body)) != 3 {
 		t.Fatal("expected three families")
+	}
+}
+
+// A family larger than the flush size is still one MetricFamily: readers
+// expect each family once.
+func TestLargeFamilyIsOneMessage(t *testing.T) {
+	r := abacus.NewRegistry(abacus.WithoutMetaMetrics(), abacus.WithCardinalityLimit(3000))
+	hv := abacus.Must(r.HistogramVec(abacus.HistogramOpts{Opts: abacus.Opts{Name: "big_seconds", Help: "h"}}, "id"))
+	for i := range 3000 {
+		hv.With(strconv.Itoa(i)).Observe(float64(i) / 1000)
+	}
+	var b bytes.Buffer
+	if err := Write(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	dec := expfmt.NewDecoder(&b, expfmt.NewFormat(expfmt.TypeProtoDelim))
+	var fams, metrics int
+	for {
+		var mf dto.MetricFamily
+		if err := dec.Decode(&mf); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		fams++
+		metrics += len(mf.GetMetric())
+	}
+	if fams != 1 || metrics != 3000 {
+		t.Fatalf("%d families holding %d metrics; want 1 and 3000", fams, metrics)
 	}
 }

@@ -33,11 +33,11 @@ const (
 	tsSeconds, tsNanos                    = 1, 2
 )
 
-// Write writes every family of r as a length-delimited MetricFamily, read
-// through Registry.Gather. It encodes by hand into a pooled buffer, flushed
-// to w family by family and every 48 KB within a family, and allocates
-// nothing per series in steady state. Its output decodes to what Gather
-// returns.
+// Write writes every family of r as one length-delimited MetricFamily,
+// read through Registry.Gather. It encodes by hand into a pooled buffer,
+// handed to w once 48 KB of whole families are in it (so the buffer holds
+// at least the largest family), and allocates nothing per series in steady
+// state. Its output decodes to what Gather returns.
 func Write(w io.Writer, r *abacus.Registry) error {
 	e := encPool.Get().(*encoder)
 	defer encPool.Put(e)
@@ -48,7 +48,11 @@ func Write(w io.Writer, r *abacus.Registry) error {
 			break
 		}
 	}
+	e.flush()
 	e.out = nil
+	if cap(e.b) > keepAt {
+		e.b = make([]byte, 0, 64<<10)
+	}
 	return e.err
 }
 
@@ -64,10 +68,15 @@ type encoder struct {
 	exems   []*abacus.Exemplar
 }
 
-// flushAt is the buffered size at which a family's metrics written so far
-// are sent as a MetricFamily of their own (the format allows a family to
-// repeat; the reader merges them).
+// flushAt is the buffered size beyond which the families written so far
+// go to the io.Writer. A family is one MetricFamily message, which must be
+// whole before its length prefix is known, so the buffer holds at least the
+// largest family (readers expect each family once).
 const flushAt = 48 << 10
+
+// keepAt is the buffer size beyond which a pooled encoder's buffer is let
+// go instead of kept for the next Write.
+const keepAt = 4 << 20
 
 func (e *encoder) family(f *abacus.Family, series func(func(*abacus.Series) bool)) {
 	start := e.begin()
@@ -76,17 +85,11 @@ func (e *encoder) family(f *abacus.Family, series func(func(*abacus.Series) bool
 		m := e.open(famMetric)
 		e.metric(f, s)
 		e.close(m)
-		if len(e.b) >= flushAt {
-			e.end(start)
-			if !e.flush() {
-				return
-			}
-			start = e.begin()
-			e.header(f)
-		}
 	}
 	e.end(start)
-	e.flush()
+	if len(e.b) >= flushAt {
+		e.flush()
+	}
 }
 
 func (e *encoder) header(f *abacus.Family) {
