@@ -2,6 +2,7 @@ package abacus
 
 import (
 	"iter"
+	"math"
 	"time"
 
 	"github.com/abacusgo/abacus/histogram"
@@ -79,7 +80,9 @@ type Series struct {
 // HistogramValue reads one histogram series during Gather. Each read is
 // taken while writers run: Classic, Native and Snapshot are each consistent
 // in themselves (a count is the sum of its buckets) but may differ from one
-// another by the observations recorded in between.
+// another by the observations recorded in between. The HistogramValue of a
+// series of another type is the zero value, which reads as an empty
+// histogram with no buckets.
 type HistogramValue struct {
 	h *Histogram
 }
@@ -89,19 +92,43 @@ type HistogramValue struct {
 // histogram's count, and returns them with the sum of the observations. It
 // takes no snapshot and allocates nothing when dst has room.
 func (v HistogramValue) Classic(dst []histogram.ClassicBucket) ([]histogram.ClassicBucket, float64) {
+	if v.h == nil {
+		return append(dst, histogram.ClassicBucket{UpperBound: math.Inf(1)}), 0
+	}
 	return v.h.classicBuckets(dst)
 }
 
 // Native fills dst with the histogram as a Prometheus native histogram,
 // reusing dst's slices: allocation-free once they have grown.
-func (v HistogramValue) Native(dst *histogram.Native) { v.h.h.AppendNative(dst) }
+func (v HistogramValue) Native(dst *histogram.Native) {
+	if v.h == nil {
+		*dst = histogram.Merge().Native()
+		return
+	}
+	v.h.h.AppendNative(dst)
+}
 
 // Snapshot returns a snapshot of the exponential buckets, with the
 // extremes (it allocates).
-func (v HistogramValue) Snapshot() *histogram.Snapshot { return v.h.h.Snapshot() }
+func (v HistogramValue) Snapshot() *histogram.Snapshot {
+	if v.h == nil {
+		return histogram.Merge()
+	}
+	return v.h.h.Snapshot()
+}
 
 // Exemplar returns the newest exemplar with lo < value ≤ hi, or nil.
-func (v HistogramValue) Exemplar(lo, hi float64) *Exemplar { return v.h.ex.newest(lo, hi) }
+func (v HistogramValue) Exemplar(lo, hi float64) *Exemplar {
+	if v.h == nil {
+		return nil
+	}
+	return v.h.ex.newest(lo, hi)
+}
 
 // Exemplars appends the histogram's recent exemplars (at most a few) to dst.
-func (v HistogramValue) Exemplars(dst []*Exemplar) []*Exemplar { return v.h.ex.all(dst) }
+func (v HistogramValue) Exemplars(dst []*Exemplar) []*Exemplar {
+	if v.h == nil {
+		return dst
+	}
+	return v.h.ex.all(dst)
+}

@@ -227,3 +227,20 @@ func TestNativeWithoutSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A series of another type reads as an empty histogram, not a crash.
+func TestHistogramValueOfOtherTypes(t *testing.T) {
+	r := abacus.NewRegistry(abacus.WithoutMetaMetrics())
+	abacus.Must(r.Counter(abacus.Opts{Name: "c_total", Help: "h"})).Inc()
+	for _, series := range r.Gather() {
+		for s := range series {
+			b, sum := s.Histogram.Classic(nil)
+			var n histogram.Native
+			s.Histogram.Native(&n)
+			if len(b) != 1 || b[0].Count != 0 || sum != 0 || s.Histogram.Snapshot().Count() != 0 || n.Count != 0 ||
+				s.Histogram.Exemplar(0, 1) != nil || len(s.Histogram.Exemplars(nil)) != 0 {
+				t.Fatal("the zero HistogramValue is not an empty histogram")
+			}
+		}
+	}
+}

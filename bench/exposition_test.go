@@ -12,6 +12,7 @@ import (
 	"github.com/abacusgo/abacus"
 	"github.com/abacusgo/abacus/expo"
 	"github.com/abacusgo/abacus/expo/promproto"
+	"github.com/abacusgo/abacus/histogram"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -129,4 +130,23 @@ func TestHistogramExpositionsAgree(t *testing.T) {
 		t.Fatalf("client_golang's native schema %d; want 6, Abacus's default", s)
 	}
 	t.Logf("classic buckets per series, +Inf included: abacus %d, client_golang %d", len(abacus.DefaultBuckets())+1, len(prometheus.DefBuckets)+1)
+}
+
+// BenchmarkHistogramBucketRead: only the part of BenchmarkExposeHistograms
+// that reads the exponential buckets: every series' classic counts
+// through Gather, nothing written.
+func BenchmarkHistogramBucketRead(b *testing.B) {
+	r := abacusHistograms(1000, 0)
+	var buf []histogram.ClassicBucket
+	b.ReportAllocs()
+	for b.Loop() {
+		for f, series := range r.Gather() {
+			if f.Type() != abacus.TypeHistogram {
+				continue
+			}
+			for s := range series {
+				buf, _ = s.Histogram.Classic(buf[:0])
+			}
+		}
+	}
 }
