@@ -128,6 +128,53 @@ func TestHostileRegistryInEveryFormat(t *testing.T) {
 		compare(t, "prometheus_client (text)", python(t, txt, false), wantText)
 	})
 	t.Run("promtool", func(t *testing.T) { promtoolCheck(t, txt) })
+	t.Run("JSON", func(t *testing.T) { compareJSON(t, r) })
+}
+
+// compareJSON checks that the expvar JSON has one key per series, with its
+// value: different label sets never share a key.
+func compareJSON(t *testing.T, r *abacus.Registry) {
+	var b bytes.Buffer
+	if err := expo.WriteJSON(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	var vars map[string]json.RawMessage
+	if err := json.Unmarshal(b.Bytes(), &vars); err != nil {
+		t.Fatalf("invalid JSON: %v", err)
+	}
+	for f, series := range r.Gather() {
+		if len(f.LabelNames()) == 0 {
+			continue
+		}
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(vars[f.Name()], &obj); err != nil {
+			t.Fatalf("%s: %v", f.Name(), err)
+		}
+		n := 0
+		for s := range series {
+			n++
+			if f.Type() != abacus.TypeCounter && f.Type() != abacus.TypeGauge {
+				continue
+			}
+			want := s.Value
+			if math.IsNaN(want) || math.IsInf(want, 0) {
+				want = 0
+			}
+			var found bool
+			for _, raw := range obj {
+				var v float64
+				if json.Unmarshal(raw, &v) == nil && v == want {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("%s%s = %v missing from the JSON", f.Name(), s.Labels.String(), s.Value)
+			}
+		}
+		if len(obj) != n {
+			t.Errorf("%s: %d series but %d JSON keys: label sets collided", f.Name(), n, len(obj))
+		}
+	}
 }
 
 // TestFullRegistryParses: with the meta metrics and the Go and process

@@ -54,6 +54,10 @@ func hostile(t testing.TB, meta bool) *abacus.Registry {
 	}
 	cv.With("beyond", "the limit").Inc() // the overflow series
 	cv.With("\xff", "invalid UTF-8").Inc()
+	pairs := abacus.Must(r.CounterVec(abacus.Opts{Name: "h_pairs_total", Help: "Label sets that join alike."}, "a", "b"))
+	pairs.With("x,b=y", "z").Inc() // a="x,b=y",b="z" and a="x",b="y,b=z" are one key when joined naively
+	pairs.With("x", "y,b=z").Add(2)
+	pairs.With(`x",b="y`, "z").Add(3)
 	fc := abacus.Must(r.Counter(abacus.Opts{Name: "h_read_bytes_total", Help: "Fractional.", Unit: "bytes"}))
 	_ = fc.AddFloat(0.125)
 	gv := abacus.Must(r.GaugeVec(abacus.Opts{Name: "h_ratio", Help: "Special values."}, "kind"))
