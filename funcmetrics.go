@@ -41,18 +41,27 @@ func (f *Family) constSet() string {
 	return "{" + f.constText + "}"
 }
 
-func (r *Registry) registerFunc(o Opts, typ Type, fn func() float64, clash bool) error {
-	if fn == nil {
+// registerScrapeTime registers a family whose series are read at each
+// Gather: impl makes its implementation; missing says the func was nil.
+// clash allows an OpenMetrics name clash (the built-in Go metrics only).
+func (r *Registry) registerScrapeTime(o Opts, typ Type, labelNames []string, missing bool, impl func(*Family) familyImpl, clash bool) error {
+	if missing {
 		return &RegistrationError{Name: o.Name, Problems: []error{&problem{kind: ErrInvalidOptions, msg: "nil func"}}}
 	}
-	f, err := r.newFamily(o, typ, nil, " func")
+	f, err := r.newFamily(o, typ, labelNames, " func")
 	if err != nil {
 		return err
 	}
 	f.isFunc = true
-	f.impl = &funcFamily{fam: f, text: f.constSet(), fn: fn}
+	f.impl = impl(f)
 	_, err = r.register(f, clash)
 	return err
+}
+
+func (r *Registry) registerFunc(o Opts, typ Type, fn func() float64, clash bool) error {
+	return r.registerScrapeTime(o, typ, nil, fn == nil, func(f *Family) familyImpl {
+		return &funcFamily{fam: f, text: f.constSet(), fn: fn}
+	}, clash)
 }
 
 // CounterFunc registers a counter whose value is read from fn at every
@@ -129,17 +138,9 @@ func (c *vecFunc) sweep(int64)                 {}
 func (c *vecFunc) rejected() (nan, inf uint64) { return 0, 0 }
 
 func (r *Registry) registerVecFunc(o Opts, typ Type, labelNames []string, collect func(emit func([]string, float64))) error {
-	if collect == nil {
-		return &RegistrationError{Name: o.Name, Problems: []error{&problem{kind: ErrInvalidOptions, msg: "nil func"}}}
-	}
-	f, err := r.newFamily(o, typ, labelNames, " func")
-	if err != nil {
-		return err
-	}
-	f.isFunc = true
-	f.impl = &vecFunc{fam: f, collect: collect}
-	_, err = r.register(f, false)
-	return err
+	return r.registerScrapeTime(o, typ, labelNames, collect == nil, func(f *Family) familyImpl {
+		return &vecFunc{fam: f, collect: collect}
+	}, false)
 }
 
 // CounterVecFunc registers a labelled counter family whose series are

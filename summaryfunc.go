@@ -37,15 +37,7 @@ func (f *summaryFunc) rejected() (nan, inf uint64)      { return 0, 0 }
 // SummaryFunc registers a summary whose quantiles, sum and count are read
 // from fn at every Gather. fn must be safe to call concurrently.
 func (r *Registry) SummaryFunc(o Opts, fn func() Summary) error {
-	if fn == nil {
-		return &RegistrationError{Name: o.Name, Problems: []error{&problem{kind: ErrInvalidOptions, msg: "nil func"}}}
-	}
-	f, err := r.newFamily(o, TypeSummary, nil, " func")
-	if err != nil {
-		return err
-	}
-	f.isFunc = true
-	f.impl = &summaryFunc{fam: f, text: f.constSet(), fn: fn}
-	_, err = r.register(f, false)
-	return err
+	return r.registerScrapeTime(o, TypeSummary, nil, fn == nil, func(f *Family) familyImpl {
+		return &summaryFunc{fam: f, text: f.constSet(), fn: fn}
+	}, false)
 }

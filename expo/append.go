@@ -11,29 +11,31 @@ import (
 // round-trip decimal, and +Inf, -Inf, NaN.
 func appendFloat(b []byte, v float64) []byte {
 	switch {
-	case math.IsInf(v, 1):
-		return append(b, "+Inf"...)
-	case math.IsInf(v, -1):
-		return append(b, "-Inf"...)
-	case math.IsNaN(v):
-		return append(b, "NaN"...)
+	case math.IsInf(v, 0) || math.IsNaN(v):
+		return appendSpecial(b, v)
 	case v == math.Trunc(v) && math.Abs(v) < 1e15:
 		return strconv.AppendInt(b, int64(v), 10)
 	}
 	return strconv.AppendFloat(b, v, 'g', -1, 64)
 }
 
-// appendCanonical appends v in OpenMetrics canonical form, for le and
-// quantile label values: Go's shortest %g (1e+06, 0.0009765625), with ".0"
-// after a number that has neither a point nor an exponent (1.0, 100000.0).
-func appendCanonical(b []byte, v float64) []byte {
+// appendSpecial appends +Inf, -Inf or NaN.
+func appendSpecial(b []byte, v float64) []byte {
 	switch {
 	case math.IsInf(v, 1):
 		return append(b, "+Inf"...)
 	case math.IsInf(v, -1):
 		return append(b, "-Inf"...)
-	case math.IsNaN(v):
-		return append(b, "NaN"...)
+	}
+	return append(b, "NaN"...)
+}
+
+// appendCanonical appends v in OpenMetrics canonical form, for le and
+// quantile label values: Go's shortest %g (1e+06, 0.0009765625), with ".0"
+// after a number that has neither a point nor an exponent (1.0, 100000.0).
+func appendCanonical(b []byte, v float64) []byte {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return appendSpecial(b, v)
 	}
 	n := len(b)
 	b = strconv.AppendFloat(b, v, 'g', -1, 64)

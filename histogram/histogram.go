@@ -444,8 +444,7 @@ func (h *Histogram) PowersOfTwo(dst *[Octaves]uint64) (first, n int, below uint6
 		}
 		return (i + 1) << -h.scale
 	}
-	var fsum float64
-	var isum, nsum float64 // per shard exact; summed as floats so that many shards cannot overflow
+	var total sums
 	// Buckets that share an octave are consecutive and never straddle a
 	// chunk (chunks and octaves both start at multiples of their sizes), so
 	// each chunk is summed in runs of one octave with no branch per bucket.
@@ -454,14 +453,7 @@ func (h *Histogram) PowersOfTwo(dst *[Octaves]uint64) (first, n int, below uint6
 		seg = chunkSize
 	}
 	h.each(func(s *shard) {
-		below += s.zero.Load()
-		if dir := s.neg.p.Load(); dir != nil {
-			for ci := range *dir {
-				if ch := (*dir)[ci].Load(); ch != nil {
-					below += sumRun(ch[:])
-				}
-			}
-		}
+		below += s.below()
 		if dir := s.pos.p.Load(); dir != nil {
 			for ci := range *dir {
 				ch := (*dir)[ci].Load()
@@ -477,11 +469,9 @@ func (h *Histogram) PowersOfTwo(dst *[Octaves]uint64) (first, n int, below uint6
 				}
 			}
 		}
-		fsum += math.Float64frombits(s.fsum.Load())
-		isum += float64(s.isum.Load())
-		nsum += float64(s.nsum.Load())
+		total.add(s)
 	})
-	sum = fsum + isum + nsum/h.durUnit
+	sum = total.total(h.durUnit)
 	if hi < 0 {
 		return 0, 0, below, sum
 	}
@@ -513,12 +503,7 @@ func sumRun(cs []atomic.Uint64) uint64 {
 
 // Sum returns the sum of the observations, read without a snapshot.
 func (h *Histogram) Sum() float64 {
-	var fsum float64
-	var isum, nsum float64 // per shard exact; summed as floats so that many shards cannot overflow
-	h.each(func(s *shard) {
-		fsum += math.Float64frombits(s.fsum.Load())
-		isum += float64(s.isum.Load())
-		nsum += float64(s.nsum.Load())
-	})
-	return fsum + isum + nsum/h.durUnit
+	var total sums
+	h.each(total.add)
+	return total.total(h.durUnit)
 }

@@ -66,16 +66,9 @@ func (h *Histogram) AppendClassic(dst []ClassicBucket, l *Layout) ([]ClassicBuck
 	dst = append(dst, ClassicBucket{UpperBound: math.Inf(1)})
 	bins := dst[start:]
 	var below uint64
-	var fsum, isum, nsum float64 // per shard exact; summed as floats so that many shards cannot overflow
+	var total sums
 	h.each(func(s *shard) {
-		below += s.zero.Load()
-		if dir := s.neg.p.Load(); dir != nil {
-			for ci := range *dir {
-				if ch := (*dir)[ci].Load(); ch != nil {
-					below += sumRun(ch[:])
-				}
-			}
-		}
+		below += s.below()
 		if dir := s.pos.p.Load(); dir != nil {
 			j := 0 // the slot of the chunk's first bucket: chunks come in index order
 			for ci := range *dir {
@@ -84,16 +77,14 @@ func (h *Histogram) AppendClassic(dst []ClassicBucket, l *Layout) ([]ClassicBuck
 				}
 			}
 		}
-		fsum += math.Float64frombits(s.fsum.Load())
-		isum += float64(s.isum.Load())
-		nsum += float64(s.nsum.Load())
+		total.add(s)
 	})
 	run := below
 	for j := range bins {
 		run += bins[j].Count
 		bins[j].Count = run
 	}
-	return dst, fsum + isum + nsum/h.durUnit
+	return dst, total.total(h.durUnit)
 }
 
 // addChunk adds a chunk of buckets, the first of index first, to the

@@ -1,9 +1,6 @@
 package histogram
 
-import (
-	"math"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // Rejected returns how many values Observe refused (see Snapshot.Rejected),
 // read without a snapshot.
@@ -29,14 +26,12 @@ func (h *Histogram) AppendNative(dst *Native) {
 		NegativeSpans:  dst.NegativeSpans[:0],
 		NegativeDeltas: dst.NegativeDeltas[:0],
 	}
-	var fsum, isum, nsum float64
+	var total sums
 	h.each(func(s *shard) {
 		dst.ZeroCount += s.zero.Load()
-		fsum += math.Float64frombits(s.fsum.Load())
-		isum += float64(s.isum.Load())
-		nsum += float64(s.nsum.Load())
+		total.add(s)
 	})
-	dst.Sum = fsum + isum + nsum/h.durUnit
+	dst.Sum = total.total(h.durUnit)
 	pos := spanWriter{spans: dst.PositiveSpans, deltas: dst.PositiveDeltas}
 	neg := spanWriter{spans: dst.NegativeSpans, deltas: dst.NegativeDeltas}
 	dst.Count = dst.ZeroCount + h.merged(func(s *shard) *directory { return &s.pos }, &pos) +

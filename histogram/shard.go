@@ -157,3 +157,31 @@ func (s *shard) addFloat(v float64) (contended bool) {
 func (s *shard) bytes() int {
 	return int(sizeofShard) + s.pos.bytes() + s.neg.bytes()
 }
+
+// below returns the shard's observations below every positive bucket: the
+// zero bucket's and the negative ones.
+func (s *shard) below() uint64 {
+	n := s.zero.Load()
+	if dir := s.neg.p.Load(); dir != nil {
+		for ci := range *dir {
+			if ch := (*dir)[ci].Load(); ch != nil {
+				n += sumRun(ch[:])
+			}
+		}
+	}
+	return n
+}
+
+// sums adds up the three sums of shards, read without taking them: each
+// shard's exact, summed as floats so that many shards cannot overflow.
+type sums struct{ f, i, n float64 }
+
+func (a *sums) add(s *shard) {
+	a.f += math.Float64frombits(s.fsum.Load())
+	a.i += float64(s.isum.Load())
+	a.n += float64(s.nsum.Load())
+}
+
+// total returns the sum in the histogram's units; durUnit is nanoseconds
+// per unit.
+func (a *sums) total(durUnit float64) float64 { return a.f + a.i + a.n/durUnit }
