@@ -2,6 +2,7 @@ package crdt
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -39,6 +40,7 @@ func TestConcurrent(t *testing.T) {
 						cur[j] = d.Cursor
 					}
 				}
+				runtime.Gosched() // on one thread (js/wasm) the adders run only when this yields
 			}
 		})
 		others.Go(func() { // a G counter's value never goes down
@@ -50,6 +52,7 @@ func TestConcurrent(t *testing.T) {
 					return
 				}
 				last = v
+				runtime.Gosched()
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package durable
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -58,6 +59,7 @@ func TestLoadDuringTake(t *testing.T) {
 			}
 			c.Add(1)
 			added.Add(1)
+			runtime.Gosched() // on one thread (js/wasm) the others run only when this yields
 		}
 	})
 	wg.Go(func() {
@@ -76,6 +78,7 @@ func TestLoadDuringTake(t *testing.T) {
 			running = false
 		default:
 		}
+		runtime.Gosched()
 		lo := added.Load()
 		v := c.Load()
 		hi := added.Load() + 1

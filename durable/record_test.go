@@ -11,7 +11,11 @@ import (
 func changes(kv ...any) []change {
 	var b []change
 	for i := 0; i < len(kv); i += 2 {
-		b = append(b, change{&Counter{name: kv[i].(string)}, int64(kv[i+1].(int))})
+		d, ok := kv[i+1].(int64)
+		if !ok {
+			d = int64(kv[i+1].(int))
+		}
+		b = append(b, change{&Counter{name: kv[i].(string)}, d})
 	}
 	return b
 }
@@ -41,8 +45,8 @@ func TestRecordRoundTrip(t *testing.T) {
 	long := strings.Repeat("é", MaxNameLen/2)
 	batches := [][]change{
 		changes("a", 1),
-		changes("a", -1, "b", 1<<62, "c", -1<<63),
-		changes(long, 7, "x", 9223372036854775807),
+		changes("a", -1, "b", int64(1<<62), "c", int64(-1<<63)),
+		changes(long, 7, "x", int64(9223372036854775807)),
 	}
 	var log []byte
 	seq := uint64(5)

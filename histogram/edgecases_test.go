@@ -6,6 +6,7 @@ import (
 	"math"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestEdgeCases: an encoded offset whose range check overflows, extremes
@@ -113,4 +114,15 @@ func TestEdgeCases(t *testing.T) {
 		close(done)
 		wg.Wait()
 	})
+}
+
+// An hour waited at one request per microsecond stands for 3.6 billion
+// requests, on every platform (32-bit ones counted in int once, and
+// recorded one value).
+func TestOmissionCountsBeyond32Bits(t *testing.T) {
+	h := MustNew()
+	h.ObserveDurationWithExpected(time.Hour, time.Microsecond)
+	if got := h.Snapshot().Count(); got != 3_600_000_000 {
+		t.Fatalf("count %d; want 3.6e9", got)
+	}
 }

@@ -38,22 +38,23 @@ func (h *Histogram) ObserveDurationWithExpected(d, expected time.Duration) {
 }
 
 // series records x_k = v - k·e for k = 1, 2, … while x_k ≥ e, one bucket at a
-// time, and returns their sum and number.
-func (h *Histogram) series(s *shard, v, e float64) (sum float64, n int) {
-	x := func(k int) float64 { return v - float64(k)*e }
+// time, and returns their sum and number. The counting is in int64, so that
+// 32-bit platforms count as far as 64-bit ones.
+func (h *Histogram) series(s *shard, v, e float64) (sum float64, n int64) {
+	x := func(k int64) float64 { return v - float64(k)*e }
 	ratio := math.Floor(v / e)
 	saturated := !(ratio < 1<<62)
-	if saturated { // records 2^62 values, the most an int counts safely here
+	if saturated { // records 2^62 values, the most an int64 counts safely here
 		ratio = 1 << 62
 	}
-	last := int(ratio) - 1 // the largest k with x_k ≥ e, adjusted below
+	last := int64(ratio) - 1 // the largest k with x_k ≥ e, adjusted below
 	for last > 0 && x(last) < e {
 		last--
 	}
 	for !saturated && last >= 0 && x(last+1) >= e {
 		last++
 	}
-	for k := 1; k <= last; {
+	for k := int64(1); k <= last; {
 		xk := x(k)
 		bits := math.Float64bits(xk)
 		// The run of k whose values share xk's bucket: x falls as k grows,
@@ -69,7 +70,9 @@ func (h *Histogram) series(s *shard, v, e float64) (sum float64, n int) {
 		}
 		end := last
 		if !math.IsInf(lo, -1) {
-			end = min(last, int(math.Ceil((v-lo)/e)))
+			if f := math.Ceil((v - lo) / e); f < float64(last) { // compared as floats: beyond int64 it is last
+				end = int64(f)
+			}
 			for end > k && x(end) <= lo {
 				end--
 			}

@@ -23,9 +23,12 @@ import (
 // cores from invalidating each other's lines (false sharing).
 type Pad = cpu.CacheLinePad
 
-// CacheLineSize is the size in bytes of Pad: the cache line size of the
-// target architecture as golang.org/x/sys/cpu reports it (64 on amd64).
-const CacheLineSize = int(unsafe.Sizeof(Pad{}))
+// CacheLineSize is the cache line size of the target architecture as
+// golang.org/x/sys/cpu reports it (64 on amd64: the size of Pad), and at
+// least 32: on wasm, which runs on one thread and has no line to share,
+// x/sys/cpu reports 0 and Pad is empty; a 32-byte cell costs little there
+// and keeps every padded array's layout the same shape.
+const CacheLineSize = max(int(unsafe.Sizeof(Pad{})), 32)
 
 // Procs returns the current GOMAXPROCS. It takes a runtime lock, so keep it
 // off hot paths: code that indexes per-P state notices that GOMAXPROCS grew
