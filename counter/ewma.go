@@ -22,7 +22,8 @@ const EWMATick = 5 * time.Second
 // the ticks that have passed, so no goroutine is needed, and an EWMA nobody
 // touches decays correctly when it is next read. All methods are safe for
 // concurrent use. Add costs a clock read and an atomic add; catching up takes
-// a mutex once per tick. An EWMA costs 64 bytes. Use NewEWMA.
+// a mutex once per tick. An EWMA costs 64 bytes. Use NewEWMA: Add and Rate
+// of the zero EWMA panic with a message that says so.
 type EWMA struct {
 	_       noCopy
 	pending atomic.Int64 // events since the last tick
@@ -66,6 +67,9 @@ func (e *EWMA) catchUp() {
 	now := int64(time.Since(e.start))
 	if now < e.next.Load() {
 		return
+	}
+	if e.alpha == 0 { // only the zero EWMA: its first tick is due at once
+		panic("counter: EWMA used without NewEWMA (the zero EWMA has no window)")
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -12,7 +12,9 @@ import (
 //
 // All methods are safe for concurrent use; the CountDown that reaches zero
 // happens before every Wait that returns nil. A Latch costs about 100 bytes.
-// The zero value is not usable; use NewLatch.
+// The zero value is an open latch, as NewLatch(0) returns: its count is zero,
+// Wait returns nil at once and Done is closed. Use NewLatch for any other
+// count.
 type Latch struct {
 	_    noCopy
 	n    atomic.Int64
@@ -54,11 +56,21 @@ func (l *Latch) CountDown() {
 func (l *Latch) Count() int64 { return l.n.Load() }
 
 // Done returns a channel that is closed when the latch opens.
-func (l *Latch) Done() <-chan struct{} { return l.done }
+func (l *Latch) Done() <-chan struct{} {
+	if l.done == nil { // the zero Latch, open from the start
+		c := make(chan struct{})
+		close(c)
+		return c
+	}
+	return l.done
+}
 
 // Wait blocks until the latch opens, returning nil, or until ctx is done,
 // returning ctx.Err().
 func (l *Latch) Wait(ctx context.Context) error {
+	if l.done == nil { // the zero Latch, open from the start
+		return nil
+	}
 	select {
 	case <-l.done:
 		return nil

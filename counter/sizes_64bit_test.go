@@ -20,8 +20,8 @@ func TestDocumentedSizes(t *testing.T) {
 		{"Max", unsafe.Sizeof(Max{}), 8},
 		{"Capped", unsafe.Sizeof(Capped{}), 16},
 		{"Adaptive", unsafe.Sizeof(Adaptive{}), 24},
-		{"Sloppy", unsafe.Sizeof(Sloppy{}), 72},
-		{"Local", unsafe.Sizeof(Local{}), 64},
+		{"Sloppy", unsafe.Sizeof(Sloppy{}), 96},
+		{"Local", unsafe.Sizeof(Local{}), 80},
 		{"EWMA", unsafe.Sizeof(EWMA{}), 64},
 	} {
 		if c.got != c.want {

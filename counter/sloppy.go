@@ -2,6 +2,9 @@ package counter
 
 import (
 	"fmt"
+	"math"
+	"math/bits"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -18,10 +21,13 @@ import (
 // Local has flushed. A Local that keeps adding flushes within one interval; one
 // that has stopped adding keeps its batch until Flush or Close, so close each
 // Local when its goroutine is done (defer l.Close()). A Local that is dropped
-// without Close loses its batch, as a bufio.Writer does without Flush.
+// without Close loses its batch, as a bufio.Writer does without Flush: once
+// the garbage collector has found it unreachable, a cleanup closes it for the
+// Sloppy (Open and Bound no longer count it, and the timer stops when no
+// Local is left) and counts it in Dropped, the sign that batches were lost.
 //
 // All methods of Sloppy are safe for concurrent use; a Local is not. A Sloppy
-// costs 72 bytes (plus cells if flushes contend, as Adaptive) and runs one
+// costs 96 bytes (plus cells if flushes contend, as Adaptive) and runs one
 // timer while it has open Locals. The zero value is ready to use, without an
 // interval tick; use NewSloppy to set one.
 type Sloppy struct {
@@ -32,12 +38,16 @@ type Sloppy struct {
 	// word keeps it 64-bit aligned on 32-bit platforms.
 	epoch    uint64
 	total    Adaptive
-	bound    atomic.Int64 // sum of (threshold-1) over open Locals
+	bound    atomic.Int64 // sum of (threshold-1) over open Locals, at most math.MaxInt64
+	dropped  atomic.Int64 // Locals collected without Close
 	interval time.Duration
 
-	mu    sync.Mutex // guards open and timer
+	mu    sync.Mutex // guards open, timer and the exact bound
 	open  int
 	timer *time.Timer
+	// boundHi:boundLo is the exact sum of (threshold-1) over open Locals, a
+	// 128-bit number: thresholds near math.MaxInt64 would wrap an int64.
+	boundHi, boundLo uint64
 }
 
 // NewSloppy returns a Sloppy whose open Locals flush at least once per
@@ -54,8 +64,8 @@ func (s *Sloppy) Local(threshold int64) *Local {
 	if threshold < 1 {
 		panic(fmt.Sprintf("BUG: counter.Sloppy.Local(%d): threshold must be at least 1", threshold))
 	}
-	s.bound.Add(threshold - 1)
 	s.mu.Lock()
+	s.addBound(threshold-1, 1)
 	s.open++
 	if s.open == 1 && s.interval > 0 {
 		if s.timer == nil {
@@ -65,7 +75,33 @@ func (s *Sloppy) Local(threshold int64) *Local {
 		}
 	}
 	s.mu.Unlock()
-	return &Local{s: s, tick: &s.epoch, threshold: threshold, b: uint64(threshold - 1), bias: uint64(threshold - 1), span: uint64(2 * (threshold - 1)), epoch: atomic.LoadUint64(&s.epoch)}
+	l := &Local{s: s, tick: &s.epoch, threshold: threshold, b: uint64(threshold - 1), bias: uint64(threshold - 1), span: uint64(2 * (threshold - 1)), epoch: atomic.LoadUint64(&s.epoch)}
+	l.cleanup = runtime.AddCleanup(l, s.drop, threshold)
+	return l
+}
+
+// addBound adds sign·b (b ≥ 0, sign ±1) to the exact bound and publishes it,
+// saturated at math.MaxInt64. The caller holds s.mu.
+func (s *Sloppy) addBound(b int64, sign int) {
+	var borrow uint64
+	if sign > 0 {
+		s.boundLo, borrow = bits.Add64(s.boundLo, uint64(b), 0)
+		s.boundHi += borrow
+	} else {
+		s.boundLo, borrow = bits.Sub64(s.boundLo, uint64(b), 0)
+		s.boundHi -= borrow
+	}
+	if s.boundHi != 0 || s.boundLo > math.MaxInt64 {
+		s.bound.Store(math.MaxInt64)
+	} else {
+		s.bound.Store(int64(s.boundLo))
+	}
+}
+
+// drop is the cleanup of a Local collected without Close.
+func (s *Sloppy) drop(threshold int64) {
+	s.dropped.Add(1)
+	s.closeLocal(threshold)
 }
 
 // tick advances the epoch, telling every Local to flush on its next Add, and
@@ -80,8 +116,8 @@ func (s *Sloppy) tick() {
 }
 
 func (s *Sloppy) closeLocal(threshold int64) {
-	s.bound.Add(-(threshold - 1))
 	s.mu.Lock()
+	s.addBound(threshold-1, -1)
 	s.open--
 	if s.open == 0 && s.timer != nil {
 		s.timer.Stop()
@@ -100,8 +136,14 @@ func (s *Sloppy) Load() int64 { return s.total.Load() }
 func (s *Sloppy) Drain() int64 { return s.total.Drain() }
 
 // Bound returns how much Load may miss right now: the sum over open Locals
-// of their threshold minus one.
+// of their threshold minus one, or math.MaxInt64 if that sum is larger.
 func (s *Sloppy) Bound() int64 { return s.bound.Load() }
+
+// Dropped returns how many Locals the garbage collector found unreachable
+// before they were closed. Each lost its batch (less than its threshold in
+// absolute value), so a Sloppy with Dropped() > 0 reads low for good; fix the
+// code that forgets to Close.
+func (s *Sloppy) Dropped() int64 { return s.dropped.Load() }
 
 // Open returns the number of Locals not yet closed.
 func (s *Sloppy) Open() int {
@@ -111,8 +153,9 @@ func (s *Sloppy) Open() int {
 }
 
 // A Local is one goroutine's batch of a Sloppy. It is not safe for
-// concurrent use: it belongs to the goroutine that adds to it. It costs 64
-// bytes.
+// concurrent use: it belongs to the goroutine that adds to it. It costs 80
+// bytes. Get one from Sloppy.Local: Add, Flush and Close of the zero Local
+// panic with a message that says so.
 type Local struct {
 	_         noCopy
 	s         *Sloppy
@@ -124,8 +167,9 @@ type Local struct {
 	b      uint64
 	bias   uint64
 	span   uint64
-	epoch  uint64
-	closed bool
+	epoch   uint64
+	closed  bool
+	cleanup runtime.Cleanup // closes the Local for the Sloppy if it is dropped
 }
 
 // Add adds d to the batch and flushes it if it has reached the threshold or
@@ -150,6 +194,9 @@ func (l *Local) Pending() int64 { return int64(l.b - l.bias) }
 
 // Flush moves the batch into the shared total.
 func (l *Local) Flush() {
+	if l.s == nil {
+		panic("counter: Local used without Sloppy.Local (the zero Local has no Sloppy)")
+	}
 	if n := int64(l.b - l.bias); n != 0 {
 		l.s.total.Add(n)
 		l.b = l.bias
@@ -163,6 +210,7 @@ func (l *Local) Close() {
 	l.Flush()
 	if !l.closed {
 		l.closed = true
+		l.cleanup.Stop()
 		l.s.closeLocal(l.threshold)
 		l.b, l.bias, l.span = 0, 0, 0 // every later Add flushes
 	}

@@ -2,6 +2,7 @@ package counter_test
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -183,4 +184,54 @@ func TestSloppyBadThresholdPanics(t *testing.T) {
 		}
 	}()
 	counter.NewSloppy(0).Local(0)
+}
+
+// A Local dropped without Close is closed by its cleanup: Open and Bound no
+// longer count it, and Dropped says a batch was lost.
+func TestSloppyDroppedLocal(t *testing.T) {
+	s := counter.NewSloppy(time.Millisecond)
+	kept := s.Local(10)
+	func() {
+		l := s.Local(100)
+		l.Add(5) // lost with l
+	}()
+	if s.Open() != 2 || s.Bound() != 9+99 {
+		t.Fatalf("Open %d Bound %d before the collection; want 2, 108", s.Open(), s.Bound())
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Dropped() == 0 && time.Now().Before(deadline) {
+		runtime.GC()
+		time.Sleep(time.Millisecond)
+	}
+	if s.Dropped() != 1 || s.Open() != 1 || s.Bound() != 9 {
+		t.Fatalf("after the collection: Dropped %d Open %d Bound %d; want 1, 1, 9", s.Dropped(), s.Open(), s.Bound())
+	}
+	kept.Inc()
+	kept.Close()
+	runtime.GC()
+	if s.Dropped() != 1 || s.Open() != 0 || s.Bound() != 0 || s.Load() != 1 {
+		t.Fatalf("after Close: Dropped %d Open %d Bound %d Load %d; want 1, 0, 0, 1", s.Dropped(), s.Open(), s.Bound(), s.Load())
+	}
+}
+
+// Bound saturates at math.MaxInt64 instead of wrapping, and comes back down
+// exactly as Locals close.
+func TestSloppyBoundSaturates(t *testing.T) {
+	var s counter.Sloppy
+	a, b, c := s.Local(math.MaxInt64), s.Local(math.MaxInt64), s.Local(3)
+	if s.Bound() != math.MaxInt64 {
+		t.Fatalf("Bound() = %d; want math.MaxInt64", s.Bound())
+	}
+	a.Close()
+	if s.Bound() != math.MaxInt64 { // (2^63-2) + 2 is still too large
+		t.Fatalf("Bound() = %d; want math.MaxInt64", s.Bound())
+	}
+	b.Close()
+	if s.Bound() != 2 {
+		t.Fatalf("Bound() = %d; want 2", s.Bound())
+	}
+	c.Close()
+	if s.Bound() != 0 {
+		t.Fatalf("Bound() = %d; want 0", s.Bound())
+	}
 }

@@ -18,13 +18,16 @@ import (
 // read runs on the publishing goroutine, one call at a time. Reading sharded
 // counters one after another is not an atomic cut across them; to keep an
 // invariant such as errors ≤ requests, read the counter that is bumped
-// second first. All methods are safe for concurrent use. Use NewSnapshot.
+// second first. All methods are safe for concurrent use. Use NewSnapshot:
+// every method of the zero Snapshot panics with a message that says so.
 type Snapshot[T any] struct {
 	_    noCopy
 	read func() T
 	cur  atomic.Pointer[published[T]]
 	mu   sync.Mutex // one Publish at a time, so snapshots never go back in time
 }
+
+const errZeroSnapshot = "counter: Snapshot used without NewSnapshot (the zero Snapshot has nothing to read)"
 
 type published[T any] struct {
 	v  T
@@ -41,6 +44,9 @@ func NewSnapshot[T any](read func() T) *Snapshot[T] {
 
 // Publish reads the counters, publishes the result and returns it.
 func (s *Snapshot[T]) Publish() T {
+	if s.read == nil {
+		panic(errZeroSnapshot)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := &published[T]{at: time.Now()}
@@ -52,10 +58,16 @@ func (s *Snapshot[T]) Publish() T {
 // Load returns the latest published value and when its reading began.
 func (s *Snapshot[T]) Load() (T, time.Time) {
 	p := s.cur.Load()
+	if p == nil {
+		panic(errZeroSnapshot)
+	}
 	return p.v, p.at
 }
 
 // Run publishes every interval until ctx is done, then returns ctx.Err().
 func (s *Snapshot[T]) Run(ctx context.Context, interval time.Duration) error {
+	if s.read == nil {
+		panic(errZeroSnapshot)
+	}
 	return tick.Every(ctx, interval, func() { s.Publish() })
 }

@@ -17,7 +17,8 @@ import (
 // in which it read the clock, except that an Add stalled for a whole ring
 // period may land in the interval that reuses its slot. Add costs one clock
 // read (tens of nanoseconds) and one atomic add on the current slot, which all
-// writers share. A Window costs 16 bytes per interval. Use NewWindow.
+// writers share. A Window costs 16 bytes per interval. Use NewWindow: every
+// method of the zero Window panics with a message that says so.
 type Window struct {
 	_        noCopy
 	slots    []windowSlot
@@ -42,6 +43,9 @@ func NewWindow(slots int, interval time.Duration) *Window {
 
 // now returns the current interval number and how far into it the clock is.
 func (w *Window) now() (int64, time.Duration) {
+	if len(w.slots) == 0 {
+		panic("counter: Window used without NewWindow (the zero Window has no intervals)")
+	}
 	since := time.Since(w.start)
 	e := int64(since / w.interval)
 	return e, since - time.Duration(e)*w.interval
