@@ -164,9 +164,9 @@ type Local struct {
 	// b holds the batch plus bias (threshold-1) as an unsigned number, so
 	// that "within the threshold either way" is the one comparison b <= span
 	// (span = 2*bias).
-	b      uint64
-	bias   uint64
-	span   uint64
+	b       uint64
+	bias    uint64
+	span    uint64
 	epoch   uint64
 	closed  bool
 	cleanup runtime.Cleanup // closes the Local for the Sloppy if it is dropped
