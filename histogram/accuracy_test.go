@@ -1,6 +1,7 @@
 package histogram
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -166,4 +167,170 @@ func TestCDFSigned(t *testing.T) {
 	if c := s.CDF(0); math.Abs(c-0.75) > 0.01 {
 		t.Fatalf("CDF(0) = %v; want about 0.75 (half the values are 0, half of the rest negative)", c)
 	}
+}
+
+// randomValues draws a random data set for the property tests: a random
+// distribution, sometimes rounded to a few distinct values (ties), with
+// zeros and negative values mixed in at random rates.
+func randomValues(r *rand.Rand) []float64 {
+	n := 1 + r.IntN(1+r.IntN(3000))
+	d := distributions[r.IntN(len(distributions))]
+	round := r.IntN(4) == 0
+	zeros, negs := r.IntN(3) == 0, r.IntN(3) == 0
+	values := make([]float64, n)
+	for i := range values {
+		v := d.draw(r)
+		if round {
+			v = math.Ldexp(math.Round(math.Ldexp(v, 2)), -2)
+		}
+		if zeros && r.IntN(5) == 0 {
+			v = 0
+		}
+		if negs && r.IntN(3) == 0 {
+			v = -v
+		}
+		values[i] = v
+	}
+	return values
+}
+
+// CDF and Quantile describe one distribution, over random data sets, scales
+// and zero thresholds: CDF(Quantile(q)) ≥ q, CDF is 0 below Min, positive at
+// Min, 1 at Max, never decreasing, and within the relative error (plus twice
+// the zero threshold) of the exact fraction: every probe v has
+// F(v-δ) ≤ CDF(v) ≤ F(v+δ) with δ = (ε|v| + 2·threshold)/(1-ε). Merges of
+// such snapshots keep the consistency.
+func TestCDFConsistentWithQuantile(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 41))
+	var prev *Snapshot
+	for trial := range 150 {
+		opts := []Option{WithScale(MinScale + r.IntN(MaxScale-MinScale+1))}
+		if r.IntN(3) == 0 {
+			opts = append(opts, WithZeroThreshold(math.Ldexp(1, -r.IntN(40))))
+		}
+		h := MustNew(opts...)
+		values := randomValues(r)
+		for _, v := range values {
+			h.Observe(v)
+		}
+		slices.Sort(values)
+		s := h.Snapshot()
+		if err := cdfProblem(s); err != nil {
+			t.Fatalf("trial %d (%d values, scale %d): %v", trial, len(values), s.Scale(), err)
+		}
+		if s.Min() != values[0] || s.Max() != values[len(values)-1] {
+			t.Fatalf("trial %d: min, max %v, %v; want %v, %v", trial, s.Min(), s.Max(), values[0], values[len(values)-1])
+		}
+		eps, thr := RelativeError(s.Scale())*(1+1e-9), s.ZeroThreshold()
+		exact := func(v float64) float64 {
+			i, _ := slices.BinarySearchFunc(values, v, func(x, v float64) int {
+				if x <= v {
+					return -1
+				}
+				return 1
+			})
+			return float64(i) / float64(len(values))
+		}
+		for _, v := range cdfProbes(s, values) {
+			if math.IsInf(v, 0) {
+				continue
+			}
+			d := (eps*math.Abs(v) + 2*thr) / (1 - eps)
+			if c := s.CDF(v); c < exact(v-d) || c > exact(v+d) {
+				t.Fatalf("trial %d (scale %d): CDF(%v) = %v outside [F(%v), F(%v)] = [%v, %v]",
+					trial, s.Scale(), v, c, v-d, v+d, exact(v-d), exact(v+d))
+			}
+		}
+		if prev != nil {
+			if err := cdfProblem(Merge(prev, s)); err != nil {
+				t.Fatalf("trial %d, merged with the trial before: %v", trial, err)
+			}
+		}
+		prev = s
+	}
+}
+
+// cdfProbes returns values to read a CDF at, in increasing order: ±Inf,
+// the extremes and the floats below them, some of the values observed (up
+// to about 50), and the bounds and representatives of some buckets (every
+// bucket's, up to 50 buckets).
+func cdfProbes(s *Snapshot, values []float64) []float64 {
+	probes := []float64{math.Inf(-1), math.Inf(1), s.Min(), s.Max(),
+		math.Nextafter(s.Min(), math.Inf(-1)), math.Nextafter(s.Max(), math.Inf(-1))}
+	for i := 0; i < len(values); i += 1 + len(values)/50 {
+		probes = append(probes, values[i])
+	}
+	var buckets []Bucket
+	for b := range s.All() {
+		buckets = append(buckets, b)
+	}
+	for i := 0; i < len(buckets); i += 1 + len(buckets)/50 {
+		b := buckets[i]
+		probes = append(probes, b.Lower, b.Upper, representative(b))
+	}
+	slices.Sort(probes)
+	return probes
+}
+
+// cdfProblem returns how CDF and Quantile of a non-empty snapshot disagree,
+// or nil.
+func cdfProblem(s *Snapshot) error {
+	n := float64(s.Count())
+	lo, hi := s.Min(), s.Max()
+	switch {
+	case s.CDF(math.Nextafter(lo, math.Inf(-1))) != 0 || s.CDF(math.Inf(-1)) != 0:
+		return fmt.Errorf("CDF below Min %v is not 0", lo)
+	case s.CDF(lo) < 1/n:
+		return fmt.Errorf("CDF(Min %v) = %v < 1/%v", lo, s.CDF(lo), n)
+	case s.CDF(hi) != 1 || s.CDF(math.Inf(1)) != 1:
+		return fmt.Errorf("CDF(Max %v) = %v", hi, s.CDF(hi))
+	case s.Quantile(0) != lo || s.Quantile(1) != hi:
+		return fmt.Errorf("Quantile(0), Quantile(1) = %v, %v; Min, Max %v, %v", s.Quantile(0), s.Quantile(1), lo, hi)
+	}
+	prevQ := lo
+	for _, q := range append([]float64{0}, append(quantiles(), 0.9999, 1)...) {
+		v := s.Quantile(q)
+		if v < prevQ {
+			return fmt.Errorf("Quantile(%v) = %v below an earlier quantile %v", q, v, prevQ)
+		}
+		prevQ = v
+		if c := s.CDF(v); c < q {
+			return fmt.Errorf("CDF(Quantile(%v) = %v) = %v < %v", q, v, c, q)
+		}
+	}
+	prevC := 0.0
+	for _, v := range cdfProbes(s, nil) {
+		c := s.CDF(v)
+		if c < prevC || c > 1 {
+			return fmt.Errorf("CDF(%v) = %v after %v at a smaller value", v, c, prevC)
+		}
+		prevC = c
+	}
+	return nil
+}
+
+// holds reports whether bucket b, as All yields it, holds v: (Lower, Upper]
+// for a positive bucket, [Lower, Upper) for a negative one and [Lower,
+// Upper] for the zero bucket.
+func holds(b Bucket, v float64) bool {
+	switch {
+	case b.Lower > 0:
+		return v > b.Lower && v <= b.Upper
+	case b.Upper < 0:
+		return v >= b.Lower && v < b.Upper
+	}
+	return v >= b.Lower && v <= b.Upper
+}
+
+// representative is the value that stands for bucket b (2lu/(l+u) of its
+// absolute bounds, 0 for the zero bucket), computed from b alone.
+func representative(b Bucket) float64 {
+	switch {
+	case b.Lower > 0:
+		return 2 * b.Lower * b.Upper / (b.Lower + b.Upper)
+	case b.Upper < 0:
+		l, u := -b.Upper, -b.Lower
+		return -(2 * u * l / (u + l))
+	}
+	return 0
 }

@@ -118,23 +118,31 @@ func represent(i, scale int) float64 {
 // Quantile returns an estimate of the q-quantile (0 ≤ q ≤ 1): the value of
 // rank ⌈q·Count⌉ (at least 1) in sorted order, within RelativeError(Scale())
 // of the true value of that rank if it lies in a regular bucket, and within
-// ZeroThreshold of it if it lies in the zero bucket. Quantile(0) is Min and
-// Quantile(1) is Max, exactly. It returns NaN for an empty snapshot or q
-// outside [0, 1].
+// ZeroThreshold of it if it lies in the zero bucket. The lowest rank is Min
+// and the highest Max, so Quantile(0) is Min and Quantile(1) is Max,
+// exactly; every other rank is the value that stands for its bucket (its
+// representative, 2lu/(l+u) for a bucket (l, u]; 0 for the zero bucket),
+// brought into [Min, Max]. Quantile never decreases as q grows. It returns
+// NaN for an empty snapshot or q outside [0, 1].
 func (s *Snapshot) Quantile(q float64) float64 {
 	if s.count == 0 || !(q >= 0 && q <= 1) {
 		return math.NaN()
 	}
 	rank := uint64(math.Ceil(q * float64(s.count)))
 	switch {
+	case q == 0:
+		return s.min
+	case rank >= s.count: // with one observation, every q > 0
+		return s.max
 	case rank <= 1:
 		return s.min
-	case rank >= s.count:
-		return s.max
 	}
-	v := s.valueAt(rank)
-	return math.Min(math.Max(v, s.min), s.max)
+	return s.point(s.valueAt(rank))
 }
+
+// point brings a bucket's representative value into [Min, Max]: the value
+// Quantile and CDF place the bucket's observations at.
+func (s *Snapshot) point(v float64) float64 { return math.Min(math.Max(v, s.min), s.max) }
 
 // valueAt returns the representative value of the bucket holding the
 // observation of the given rank (1-based).
@@ -156,36 +164,56 @@ func (s *Snapshot) valueAt(rank uint64) float64 {
 	return s.max
 }
 
-// CDF returns the fraction of observations at or below v, counting each
-// bucket as if all its observations sat at its representative value (the
-// inverse of Quantile). It is 0 below Min and 1 at or above Max; NaN for an
-// empty snapshot or NaN v.
+// CDF returns the fraction of observations at or below v in the
+// distribution Quantile describes: the lowest observation at Min, the
+// highest at Max (a lone observation at Min), and every other one at the
+// value that stands for its bucket, brought into [Min, Max]. So CDF is 0
+// below Min, at least 1/Count at Min, 1 at or above Max, never decreasing,
+// and CDF(Quantile(q)) ≥ q for every q. It returns NaN for an empty snapshot
+// or NaN v.
 func (s *Snapshot) CDF(v float64) float64 {
-	if s.count == 0 || math.IsNaN(v) {
+	n := s.count
+	if n == 0 || math.IsNaN(v) {
 		return math.NaN()
 	}
-	if v < s.min {
+	switch {
+	case v < s.min:
 		return 0
-	}
-	if v >= s.max {
+	case v >= s.max || n == 1:
 		return 1
 	}
-	var n uint64
+	// Min ≤ v < Max and n ≥ 2: the lowest observation is at or below v,
+	// the highest is not, and every other one is if its bucket's point is.
+	c := s.countUpTo(v)
+	return float64(min(max(c, 1), n-1)) / float64(n)
+}
+
+// countUpTo returns the count of the buckets, taken in value order, whose
+// point (see point) is at most v. Points never decrease in value order, so
+// these buckets are a prefix.
+func (s *Snapshot) countUpTo(v float64) uint64 {
+	var c uint64
 	for k := len(s.neg.Counts) - 1; k >= 0; k-- {
-		if -represent(s.neg.Offset+k, s.scale) > v {
-			return float64(n) / float64(s.count)
+		if n := s.neg.Counts[k]; n != 0 {
+			if s.point(-represent(s.neg.Offset+k, s.scale)) > v {
+				return c
+			}
+			c += n
 		}
-		n += s.neg.Counts[k]
 	}
-	if v < 0 {
-		return float64(n) / float64(s.count)
-	}
-	n += s.zero
-	for k, c := range s.pos.Counts {
-		if represent(s.pos.Offset+k, s.scale) > v {
-			break
+	if s.zero != 0 {
+		if s.point(0) > v {
+			return c
 		}
-		n += c
+		c += s.zero
 	}
-	return float64(n) / float64(s.count)
+	for k, n := range s.pos.Counts {
+		if n != 0 {
+			if s.point(represent(s.pos.Offset+k, s.scale)) > v {
+				return c
+			}
+			c += n
+		}
+	}
+	return c
 }
