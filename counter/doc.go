@@ -1,8 +1,9 @@
 // Package counter holds the counting primitives of Abacus: a plain atomic
 // Counter and Gauge, Max, Min, Capped and Latch, and the counters that scale
 // across cores: Striped (random padded cells), PerCPU (one cell per P),
-// Adaptive (Java's LongAdder: one word until contended, then cells) and
-// Sloppy (goroutine-local batches). Window and EWMA turn counts into rates;
+// PerNode (one cell per CPU, grouped by NUMA node), Adaptive (Java's
+// LongAdder: one word until contended, then cells) and Sloppy
+// (goroutine-local batches). Window and EWMA turn counts into rates;
 // Snapshot publishes a coherent view of several counters.
 //
 // # Concurrency
@@ -29,7 +30,9 @@
 // Counter costs one word and is the fastest when few goroutines write it.
 // Adaptive costs three words until writers collide, then grows to one cache
 // line per P; it is the default choice when contention is unknown. PerCPU
-// pays for its cells up front and never takes the uncontended path. Striped
+// pays for its cells up front and never takes the uncontended path; PerNode
+// is its layout for multi-socket machines, where no line is shared between
+// nodes (docs/numa.md says what that can gain). Striped
 // needs no runtime hooks but collides more. Sloppy is the cheapest per add
 // when a goroutine adds in a tight loop and a slightly stale total is fine.
 // See docs/BENCHMARKS.md for measured ratios.

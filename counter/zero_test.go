@@ -21,6 +21,7 @@ func TestZeroValues(t *testing.T) {
 		{"FloatGauge", func() { var g counter.FloatGauge; g.Add(0.5); must(g.Load() == 0.5) }, ""},
 		{"PerCPU", func() { var p counter.PerCPU; p.Add(3); must(p.Load() == 3 && p.Drain() == 3) }, ""},
 		{"Adaptive", func() { var a counter.Adaptive; a.Add(3); must(a.Load() == 3) }, ""},
+		{"PerNode", func() { var p counter.PerNode; must(p.Load() == 0); p.Add(3); must(p.Load() == 3 && p.Drain() == 3) }, ""},
 		{"Striped", func() { var s counter.Striped; s.Add(3); must(s.Load() == 3) }, ""},
 		{"Max", func() { var m counter.Max; m.Observe(-5); must(m.Load() == -5) }, ""},
 		{"Min", func() { var m counter.Min; m.Observe(5); must(m.Load() == 5) }, ""},
