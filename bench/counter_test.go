@@ -125,6 +125,14 @@ func incCases() []incCase {
 				}
 			})
 		}},
+		{"impl=abacus.PerNode", func(b *testing.B) {
+			c := counter.NewPerNode()
+			parallel(b, func(pb *testing.PB) {
+				for pb.Next() {
+					c.Inc()
+				}
+			})
+		}},
 		{"impl=abacus.Adaptive", func(b *testing.B) {
 			var c counter.Adaptive
 			parallel(b, func(pb *testing.PB) {
