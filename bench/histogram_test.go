@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,6 +74,24 @@ func observeCases() []struct {
 		name string
 		make func() func(float64)
 	}{
+		// The floor of an exact lock-free recorder with a float sum: a
+		// compare-and-swap of the sum and an atomic add to a bucket picked
+		// from the exponent bits, two locked instructions and nothing else
+		// (no scale, no extremes, no shards).
+		{"limit=sum-cas+bucket-add", func() func(float64) {
+			var sum atomic.Uint64
+			var buckets [2048]atomic.Uint64
+			return func(v float64) {
+				bits := math.Float64bits(v)
+				for {
+					old := sum.Load()
+					if sum.CompareAndSwap(old, math.Float64bits(math.Float64frombits(old)+v)) {
+						break
+					}
+				}
+				buckets[bits>>52&2047].Add(1)
+			}
+		}},
 		{"impl=abacus", func() func(float64) { return histogram.MustNew().Observe }},
 		{"impl=abacus.ObserveDuration", func() func(float64) {
 			h := histogram.MustNew()
