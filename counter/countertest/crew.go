@@ -13,8 +13,8 @@ import (
 // batch is the number of adds a writer makes between two looks at the
 // shared counters that measure overlap: a few hundred nanoseconds with a fast
 // counter, so that a writer on another core finishes batches meanwhile, and
-// enough adds that the measurement's four atomic operations per batch cost
-// little beside them.
+// enough adds that the measurement's five or six atomic operations per batch
+// (one of them an add to a word all writers share) cost little beside them.
 const batch = 64
 
 // A crew is the writers (and the readers or drainers) of one check, and what
