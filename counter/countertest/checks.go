@@ -22,9 +22,9 @@ const enough = 1 << 14
 // CheckExact is Run's "exact" check on one fresh counter: writers add random
 // deltas in [-3, 7] at GOMAXPROCS ≥ 8 (raised to 8 if it is lower and the
 // machine has two CPUs or more); afterwards Load must equal the sum. Writers
-// make o.Adds adds each and keep adding until WithWriters reaches 16384 or
-// o.Wait has passed (at once on a machine with one CPU); the check is
-// untested if WithWriters did not reach 16384.
+// make at least o.Adds adds each and keep adding until WithWriters reaches
+// 16384 or o.Wait has passed (at once on a machine with one CPU); the check
+// is untested if WithWriters did not reach 16384.
 func CheckExact(s Subject, o Options) Report {
 	o = o.withDefaults()
 	defer raiseProcs()()
@@ -121,8 +121,8 @@ func CheckResize(newSubject func() Subject, o Options) Report {
 // CheckMonotonic is Run's "monotonic" check on one fresh counter: writers add
 // positive deltas at GOMAXPROCS ≥ 8 (as in CheckExact) while four readers
 // Load; every reader's successive Loads must never decrease and never exceed
-// the final total, which must equal the sum. Writers make o.Adds adds each
-// and keep adding until WithReaders reaches 16384 or o.Wait has passed (at
+// the final total, which must equal the sum. Writers make at least o.Adds adds
+// each and keep adding until WithReaders reaches 16384 or o.Wait has passed (at
 // once on a machine with one CPU); the check is untested if WithReaders did
 // not reach 16384.
 func CheckMonotonic(s Subject, o Options) Report {
@@ -172,10 +172,10 @@ func CheckMonotonic(s Subject, o Options) Report {
 // deltas in [-3, 7] while three drainers Drain and GOMAXPROCS changes every
 // 300µs among 8, 3, 5, 16, 2, 9, 4 and 12. The sum of all drains plus the
 // final Load must equal the sum of all adds, and a Drain once the writers
-// are done must leave Load at zero. Writers make o.Adds adds each and keep
-// adding until WithReaders reaches 16384 or o.Wait has passed (at once on a
-// machine with one CPU); the check is untested if WithReaders did not reach
-// 16384, or if s.Drain is nil.
+// are done must leave Load at zero. Writers make at least o.Adds adds each
+// and keep adding until WithReaders reaches 16384 or o.Wait has passed (at
+// once on a machine with one CPU); the check is untested if WithReaders did
+// not reach 16384, or if s.Drain is nil.
 func CheckDrain(s Subject, o Options) Report {
 	if s.Drain == nil {
 		return Report{Check: "drain", Untested: "the subject has no Drain"}

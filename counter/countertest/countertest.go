@@ -29,9 +29,9 @@
 // its cells without synchronisation can pass every total here and still be
 // a data race. Run the suite under -race too.
 //
-// The suite changes GOMAXPROCS, which is process-wide, so tests that call
-// Run or the Check functions must not run in parallel with other tests (do
-// not call t.Parallel).
+// The suite changes GOMAXPROCS (each check restores it when done), which is
+// process-wide, so tests that call Run or the Check functions must not run
+// in parallel with other tests (do not call t.Parallel).
 package countertest
 
 import (
@@ -54,7 +54,8 @@ type Subject struct {
 
 // Options sizes a run. The zero value picks sizes that finish in well under
 // a second per subject, and a few seconds under -race, when the writers
-// overlap; a check that waits in vain for overlap takes about Wait.
+// overlap; a check that waits in vain for overlap takes Wait (the resize
+// check, Wait and the rest of the round it is in).
 type Options struct {
 	Writers int // goroutines adding (default 16; overlap takes two)
 	Adds    int // adds per writer at least (default 20000, 2000 under -short)
