@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -77,5 +78,79 @@ func TestRunExitCodes(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// atomicRatios returns the "vs atomic" column of the table's atomic rows.
+func atomicRatios(table string) []string {
+	var out []string
+	for _, line := range strings.Split(table, "\n") {
+		if f := strings.Fields(line); len(f) == 6 && f[0] == "atomic" {
+			out = append(out, f[4])
+		}
+	}
+	return out
+}
+
+// abacus bench checks its cores before and after the measurements and heads
+// the table with the check; the ratios follow the verdict, whatever it is
+// (the machine running the test is noisy, so the verdict is not asserted).
+func TestBenchChecksCores(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	args := []string{"bench", "-procs", "2", "-types", "atomic", "-goroutines", "1,2", "-duration", "2ms", "-runs", "1"}
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+	}
+	out, errs := stdout.String(), stderr.String()
+	if !strings.HasPrefix(out, "cores: GOMAXPROCS=2, ") {
+		t.Errorf("the table does not start with the cores' line:\n%s", out)
+	}
+	warning := strings.Contains(out, "\nWARNING: ")
+	if !warning && !strings.Contains(out, "\nOK: ") && !strings.Contains(out, "\nNOTE: ") {
+		t.Errorf("no verdict under the cores' line:\n%s", out)
+	}
+	if runtime.NumCPU() >= 2 {
+		for _, want := range []string{"cores before: padded", "cores after: padded"} {
+			if !strings.Contains(errs, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, errs)
+			}
+		}
+		if !strings.Contains(out, "padded ns/op at 1 → 2 goroutines: before ") || !strings.Contains(out, ", after ") {
+			t.Errorf("the cores' line lacks the two checks:\n%s", out)
+		}
+		if warning != strings.Contains(errs, "abacus bench: warning: the machine did not give the lab 2 cores") {
+			t.Errorf("the table and stderr disagree on the warning:\nstdout: %s\nstderr: %s", out, errs)
+		}
+	}
+	want := "1.00×"
+	if warning {
+		want = "-"
+	}
+	if rs := atomicRatios(out); len(rs) != 2 || rs[0] != want || rs[1] != want {
+		t.Errorf("atomic's ratios %q; want %q with this verdict:\n%s", rs, want, out)
+	}
+}
+
+// With one P the lab skips the check, says nothing can contend, shows the
+// ratios, and leaves GOMAXPROCS as it found it.
+func TestBenchOneP(t *testing.T) {
+	before := runtime.GOMAXPROCS(0)
+	var stdout, stderr bytes.Buffer
+	args := []string{"bench", "-procs", "1", "-types", "atomic", "-goroutines", "1,2", "-duration", "2ms", "-runs", "1"}
+	if code := run(context.Background(), args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+	}
+	if got := runtime.GOMAXPROCS(0); got != before {
+		t.Errorf("GOMAXPROCS %d after the run; was %d", got, before)
+	}
+	out, errs := stdout.String(), stderr.String()
+	if !strings.HasPrefix(out, "cores: GOMAXPROCS=1, ") || !strings.Contains(out, "\nNOTE: GOMAXPROCS=1: one goroutine runs at a time, so nothing contends") {
+		t.Errorf("stdout does not say nothing contends:\n%s", out)
+	}
+	if strings.Contains(errs, "checking the cores") || strings.Contains(errs, "core check") {
+		t.Errorf("the check ran with one P:\n%s", errs)
+	}
+	if rs := atomicRatios(out); len(rs) != 2 || rs[0] != "1.00×" {
+		t.Errorf("atomic's ratios %q; want 1.00×:\n%s", rs, out)
 	}
 }

@@ -1,7 +1,8 @@
 // Package lab is the contention lab behind `abacus bench`: it runs counter
 // implementations at increasing numbers of goroutines, measures throughput
-// and checks that every count is exact, and renders the results as a text
-// table, an SVG chart or a self-contained HTML page.
+// and checks that every count is exact, checks that the machine gave it the
+// cores it asked for (Cores), and renders the results as a text table, an
+// SVG chart or a self-contained HTML page.
 package lab
 
 import (

@@ -46,7 +46,7 @@ func TestRunNoticesLostAdds(t *testing.T) {
 		t.Fatal("a counter that reports half its adds passed as exact")
 	}
 	var buf bytes.Buffer
-	if err := WriteTable(&buf, rs); err != nil {
+	if err := WriteTable(&buf, rs, Cores{}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "NO:") {
@@ -108,7 +108,7 @@ func sample() []Result {
 // escaped.
 func TestWriteSVG(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteSVG(&buf, sample()); err != nil {
+	if err := WriteSVG(&buf, sample(), scaled); err != nil {
 		t.Fatal(err)
 	}
 	d := xml.NewDecoder(&buf)
@@ -132,7 +132,7 @@ func TestWriteSVG(t *testing.T) {
 
 func TestWriteHTMLSelfContained(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteHTML(&buf, sample(), Page{Command: "abacus bench", Started: time.Unix(0, 0), Subjects: Subjects()}); err != nil {
+	if err := WriteHTML(&buf, sample(), Page{Command: "abacus bench", Started: time.Unix(0, 0), Subjects: Subjects(), Cores: scaled}); err != nil {
 		t.Fatal(err)
 	}
 	page := buf.String()

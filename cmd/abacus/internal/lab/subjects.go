@@ -186,3 +186,13 @@ func Names() []string {
 	}
 	return ns
 }
+
+// subject returns the subject called name, and false if there is none.
+func subject(name string) (Subject, bool) {
+	for _, s := range Subjects() {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Subject{}, false
+}
