@@ -48,11 +48,13 @@ func TestEdgeCases(t *testing.T) {
 			wg.Wait()
 		}
 		// An interval that holds a bucket but not its extreme (the extreme
-		// went to the interval before) still has one, in that bucket.
+		// went to the interval before) still has one, in that bucket: the
+		// bucket's representative.
 		s := &Snapshot{scale: 3, zeroThr: MinValue, pos: Buckets{Offset: Index(1000, 3), Counts: []uint64{1}}}
-		s.finish(0, key(math.Float64bits(1)))
-		if lo, hi := LowerBound(Index(1000, 3), 3), UpperBound(Index(1000, 3), 3); !(s.Max() > lo && s.Max() <= hi) {
-			t.Fatalf("max %v outside its bucket (%v, %v]", s.Max(), lo, hi)
+		s.setCount()
+		s.pickExtremes([]uint64{0, key(math.Float64bits(1))}, nil, nil, nil)
+		if want := represent(Index(1000, 3), 3); s.Max() != want || s.Min() != want {
+			t.Fatalf("min, max %v, %v; want the representative %v", s.Min(), s.Max(), want)
 		}
 	})
 	t.Run("integer sums do not wrap", func(t *testing.T) {

@@ -22,7 +22,7 @@ import (
 // one shard per P, chosen as counter.PerCPU chooses cells, so writers on
 // different cores stop sharing cache lines.
 //
-// Memory: an idle Histogram costs about 220 bytes. A shard's buckets come in
+// Memory: an idle Histogram costs about 230 bytes. A shard's buckets come in
 // chunks of 64 (512 bytes), behind a directory of chunk pointers (1 KiB at
 // the default scale) allocated on the first value of each sign; latencies
 // spread over six decades take about 20 chunks, 11 KiB per shard.
@@ -39,6 +39,19 @@ type Histogram struct {
 	first  shard
 	shards atomic.Pointer[shardSet] // nil until writers contend
 	mu     sync.Mutex               // serialises growing shards
+
+	rmu  sync.Mutex // serialises Snapshot and Interval, and guards left
+	left *leftover  // nil until the first Snapshot or Interval
+}
+
+// leftover is what the last Interval left for the reads after it (see
+// collect), as order keys, the way shard.max and shard.min hold them (0 =
+// none): pendingMax and pendingMin, the extremes it took from observations
+// whose buckets it did not count, and recentMax and recentMin, every
+// extreme it took.
+type leftover struct {
+	pendingMax, pendingMin uint64
+	recentMax, recentMin   []uint64
 }
 
 // shardSet is the per-P shards of a contended Histogram.
@@ -333,8 +346,10 @@ func (h *Histogram) Bytes() int {
 }
 
 // Snapshot returns the counts recorded so far, read while writers run. The
-// snapshot's count is the sum of its buckets; its sum, min and max may
-// include a few observations whose buckets it has not read yet.
+// snapshot's count is the sum of its buckets; its sum may include a few
+// observations whose buckets it has not read yet, and its Min and Max are
+// exact unless observations race with the read (see Snapshot.Min). Calls to
+// Snapshot and Interval wait for each other; writers never wait.
 func (h *Histogram) Snapshot() *Snapshot { return h.collect(false) }
 
 // Interval returns what was recorded since the last call to Interval (or
@@ -342,7 +357,9 @@ func (h *Histogram) Snapshot() *Snapshot { return h.collect(false) }
 // observation's bucket is counted in exactly one interval: each bucket is
 // taken with an atomic swap, so nothing is lost or counted twice, and no word
 // is shared by all writers. An observation racing with Interval may have its
-// contribution to the sum, min or max land in the neighbouring interval.
+// contribution to the sum land in the neighbouring interval, and its
+// extremes too (see Snapshot.Min for what Min and Max then are). Calls to
+// Snapshot and Interval wait for each other; writers never wait.
 func (h *Histogram) Interval() *Snapshot { return h.collect(true) }
 
 // collect builds a snapshot of every shard; with drain it takes the counts
@@ -351,7 +368,24 @@ func (h *Histogram) Interval() *Snapshot { return h.collect(true) }
 // directly. A chunk allocated after that first pass and outside the range is
 // skipped: its observations race with the read, and when draining they stay
 // for the next interval.
+//
+// Each shard's extremes are read after its buckets: an observation raises
+// its extremes before it adds to its bucket, so a read that counts the
+// bucket sees the extremes, unless an Interval took them in between. The
+// extremes read, with those the last Interval left pending, are the
+// candidates for the snapshot's Min and Max, and those the last Interval
+// took the fallbacks (see pickExtremes); an Interval leaves (in h.left) the
+// candidates that belong to observations it did not count as pending, and
+// all of them as the fallbacks, for the reads after it. Reads are
+// serialised by rmu, so that none takes the extremes another is reading and
+// what an Interval leaves has one owner.
 func (h *Histogram) collect(drain bool) *Snapshot {
+	h.rmu.Lock()
+	defer h.rmu.Unlock()
+	if h.left == nil {
+		h.left = new(leftover)
+	}
+	left := h.left
 	take := func(u *atomic.Uint64) uint64 {
 		if u.Load() == 0 {
 			return 0
@@ -402,7 +436,7 @@ func (h *Histogram) collect(drain bool) *Snapshot {
 	out := &Snapshot{scale: h.scale, zeroThr: h.zeroThr}
 	var fsum float64
 	var isum, nsum float64 // per shard exact; summed as floats so that many shards cannot overflow
-	var minKey, maxKey uint64
+	maxKeys, minKeys := []uint64{left.pendingMax}, []uint64{left.pendingMin}
 	h.each(func(s *shard) {
 		gather(pos, &s.pos)
 		gather(neg, &s.neg)
@@ -412,14 +446,19 @@ func (h *Histogram) collect(drain bool) *Snapshot {
 		fsum += math.Float64frombits(take(&s.fsum))
 		isum += float64(takeInt(&s.isum))
 		nsum += float64(takeInt(&s.nsum))
-		maxKey = max(maxKey, take(&s.max))
-		minKey = max(minKey, take(&s.min))
+		maxKeys = append(maxKeys, take(&s.max))
+		minKeys = append(minKeys, take(&s.min))
 	})
 	out.sum = fsum + isum + nsum/h.durUnit
 	out.pos, out.neg = pos.trimmed(), neg.trimmed()
 	out.pos.Offset += h.min
 	out.neg.Offset += h.min
-	return out.finish(minKey, maxKey)
+	out.setCount()
+	pendingMax, pendingMin := out.pickExtremes(maxKeys, minKeys, left.recentMax, left.recentMin)
+	if drain {
+		*left = leftover{pendingMax, pendingMin, maxKeys, minKeys}
+	}
+	return out
 }
 
 // Octaves is the number of powers of two PowersOfTwo can report: 2^-64 …

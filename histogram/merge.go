@@ -19,7 +19,7 @@ import (
 // average of per-node p99s (see the Merge example).
 func Merge(snaps ...*Snapshot) *Snapshot {
 	if len(snaps) == 0 {
-		return (&Snapshot{scale: DefaultScale, zeroThr: MinValue}).finish(0, 0)
+		return &Snapshot{scale: DefaultScale, zeroThr: MinValue, min: math.NaN(), max: math.NaN()}
 	}
 	target := snaps[0].scale
 	for _, s := range snaps {
@@ -77,18 +77,22 @@ func mergeAt(target int, snaps []*Snapshot) *Snapshot {
 	}
 	out.pos = merge(func(s *Snapshot) Buckets { return s.pos })
 	out.neg = merge(func(s *Snapshot) Buckets { return s.neg })
-	var minKey, maxKey uint64
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, s := range snaps {
 		out.zero += s.zero
 		out.nan += s.nan
 		out.inf += s.inf
 		out.sum += s.sum
-		if !math.IsNaN(s.max) {
-			maxKey = max(maxKey, key(math.Float64bits(s.max)))
-		}
-		if !math.IsNaN(s.min) {
-			minKey = max(minKey, ^key(math.Float64bits(s.min)))
+		if s.count > 0 {
+			lo, hi = math.Min(lo, s.min), math.Max(hi, s.max)
 		}
 	}
-	return out.finish(minKey, maxKey)
+	out.setCount()
+	// Each extreme lies in its snapshot's extreme bucket, and that bucket
+	// lies in the merged one: the extremes need no adjusting.
+	out.min, out.max = math.NaN(), math.NaN()
+	if out.count > 0 {
+		out.min, out.max = lo, hi
+	}
+	return out
 }

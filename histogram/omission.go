@@ -24,11 +24,7 @@ func (h *Histogram) ObserveWithExpected(v, expected float64) {
 	if ss := h.shards.Load(); ss != nil {
 		s, _ = h.pick(ss)
 	}
-	sum, n := h.series(s, v, expected)
-	s.addFloat(sum)
-	if n > 0 {
-		s.extremes(key(math.Float64bits(v-float64(n)*expected)), s.max.Load(), s.min.Load())
-	}
+	s.addFloat(h.series(s, v, expected))
 }
 
 // ObserveDurationWithExpected is ObserveWithExpected for durations, in the
@@ -38,9 +34,10 @@ func (h *Histogram) ObserveDurationWithExpected(d, expected time.Duration) {
 }
 
 // series records x_k = v - k·e for k = 1, 2, … while x_k ≥ e, one bucket at a
-// time, and returns their sum and number. The counting is in int64, so that
-// 32-bit platforms count as far as 64-bit ones.
-func (h *Histogram) series(s *shard, v, e float64) (sum float64, n int64) {
+// time, and returns their sum. The smallest value's extremes go first, as
+// observe records an extreme before its bucket. The counting is in int64, so
+// that 32-bit platforms count as far as 64-bit ones.
+func (h *Histogram) series(s *shard, v, e float64) (sum float64) {
 	x := func(k int64) float64 { return v - float64(k)*e }
 	ratio := math.Floor(v / e)
 	saturated := !(ratio < 1<<62)
@@ -53,6 +50,9 @@ func (h *Histogram) series(s *shard, v, e float64) (sum float64, n int64) {
 	}
 	for !saturated && last >= 0 && x(last+1) >= e {
 		last++
+	}
+	if last >= 1 {
+		s.extremes(key(math.Float64bits(x(last))), s.max.Load(), s.min.Load())
 	}
 	for k := int64(1); k <= last; {
 		xk := x(k)
@@ -84,8 +84,7 @@ func (h *Histogram) series(s *shard, v, e float64) (sum float64, n int64) {
 		b.Add(uint64(c))
 		// Σ_{j=k}^{end} (v - j·e) = c·v - e·(k+end)·c/2
 		sum += float64(c)*v - e*float64(k+end)*float64(c)/2
-		n += c
 		k = end + 1
 	}
-	return sum, n
+	return sum
 }

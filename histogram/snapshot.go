@@ -57,9 +57,22 @@ func (s *Snapshot) Count() uint64 { return s.count }
 func (s *Snapshot) Sum() float64 { return s.sum }
 
 // Min returns the smallest observation, or NaN if there is none.
+//
+// It is exact for a snapshot of a histogram that no observation was being
+// recorded into while the snapshot was read, nor while the Interval before
+// it was read, and for merges and downscales of such snapshots. An
+// observation records its extremes just before its bucket, so an Interval
+// read in between takes its extremes and leaves its bucket to the next
+// interval. With such racing observations, Min is a value observed (though
+// perhaps by an observation this snapshot does not count) that lies in the
+// lowest non-empty bucket or, if the snapshot knows of no such value, that
+// bucket's representative value (see Quantile). In every case Min lies in
+// the lowest non-empty bucket, Max in the highest, and Min ≤ Max.
 func (s *Snapshot) Min() float64 { return s.min }
 
-// Max returns the largest observation, or NaN if there is none.
+// Max returns the largest observation, or NaN if there is none. It is
+// exact, or else chosen, as Min is (see Min), in the highest non-empty
+// bucket.
 func (s *Snapshot) Max() float64 { return s.max }
 
 // Mean returns Sum/Count, or NaN if there are no observations.
