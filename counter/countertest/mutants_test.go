@@ -99,7 +99,8 @@ func newCopying() Subject {
 // The suite, with its default options, must fail both mutants, without
 // -race, every time the check that catches the mutant (exact for v += d,
 // resize for the copying counter) measured enough overlap to count as
-// tested. The test runs that check 20 times, counts the runs that were
+// tested. Under -race the test runs the same way: neither mutant gives the
+// race detector anything to report. The test runs that check 20 times, counts the runs that were
 // tested and the runs that failed, and fails if a tested run passed; it is
 // skipped if no run was tested (one CPU, or a machine too busy to run two
 // writers at once).

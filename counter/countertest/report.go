@@ -35,10 +35,10 @@ type Report struct {
 // goroutines ran at the same time: the writer may have been descheduled
 // mid-batch while the other ran (a single CPU, a starved machine). Two in a
 // row do, unless the writer was descheduled in both: the operating system
-// switches threads once per time slice, far longer than a batch, but a
-// subject whose add yields or blocks (runtime.Gosched, a contended mutex)
-// deschedules its writer in every batch, so its batches chain on one CPU
-// too. So only chains count: the adds of a batch count as overlapped when
+// seldom takes the CPU from a busy thread more than once per time slice
+// (milliseconds, far longer than a batch), but a subject whose add yields
+// or blocks (runtime.Gosched, a contended mutex) deschedules its writer in
+// every batch, so its batches chain on one CPU too. So only chains count: the adds of a batch count as overlapped when
 // the batch and the same writer's previous one both overlapped.
 type Overlap struct {
 	// Adds is how many adds the writers made.
