@@ -38,6 +38,14 @@ func TestConformance(t *testing.T) {
 			c := &counter.PerCPU{}
 			return countertest.Shared(c.Add, c.Load, c.Drain)
 		}},
+		{"PerNode", func() countertest.Subject {
+			c := counter.NewPerNode()
+			return countertest.Shared(c.Add, c.Load, c.Drain)
+		}},
+		{"PerNode/zero", func() countertest.Subject {
+			c := &counter.PerNode{}
+			return countertest.Shared(c.Add, c.Load, c.Drain)
+		}},
 		{"Adaptive", func() countertest.Subject {
 			c := &counter.Adaptive{}
 			return countertest.Shared(c.Add, c.Load, c.Drain)
