@@ -35,7 +35,15 @@ func (r run) trimmed() Buckets {
 
 // setCount sets a snapshot's count from its buckets.
 func (s *Snapshot) setCount() {
-	s.count = s.zero + total(s.pos.Counts) + total(s.neg.Counts)
+	s.count = addSat(s.zero, addSat(total(s.pos.Counts), total(s.neg.Counts)))
+}
+
+// addSat returns a+b, or MaxCount if that is larger (or wraps).
+func addSat(a, b uint64) uint64 {
+	if t := a + b; t >= a && t <= MaxCount {
+		return t
+	}
+	return MaxCount
 }
 
 // pickExtremes sets the extremes of a snapshot read from shards, whose count
@@ -194,10 +202,11 @@ func (s *Snapshot) extremeBuckets() (lo, hi span) {
 	return lo, hi
 }
 
+// total returns the sum of counts, or MaxCount if that is larger.
 func total(cs []uint64) uint64 {
 	var t uint64
 	for _, c := range cs {
-		t += c
+		t = addSat(t, c)
 	}
 	return t
 }

@@ -28,16 +28,9 @@ const encodingVersion = 1
 // errCorrupt is wrapped by every decoding error.
 var errCorrupt = errors.New("histogram: malformed encoding")
 
-// AppendBinary appends the snapshot's binary encoding to b. It fails only
-// for a bucket count of 2^63 or more, which no histogram reaches.
+// AppendBinary appends the snapshot's binary encoding to b. The error is
+// always nil: every count is at most MaxCount, which the encoding carries.
 func (s *Snapshot) AppendBinary(b []byte) ([]byte, error) {
-	for _, run := range []Buckets{s.pos, s.neg} {
-		for _, c := range run.Counts {
-			if c >= 1<<63 {
-				return b, fmt.Errorf("histogram: bucket count %d too large to encode", c)
-			}
-		}
-	}
 	b = append(b, encodingVersion)
 	b = binary.AppendVarint(b, int64(s.scale))
 	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(s.zeroThr))
@@ -119,16 +112,8 @@ func (s *Snapshot) UnmarshalBinary(data []byte) error {
 	if len(d.b) != 0 {
 		return fmt.Errorf("%w: %d trailing bytes", errCorrupt, len(d.b))
 	}
-	count := out.zero
-	for _, run := range []Buckets{out.pos, out.neg} {
-		for _, c := range run.Counts {
-			if count+c < count {
-				return fmt.Errorf("%w: counts overflow", errCorrupt)
-			}
-			count += c
-		}
-	}
-	out.count = count
+	out.setCount()
+	count := out.count
 	if count == 0 && !(math.IsNaN(out.min) && math.IsNaN(out.max)) {
 		return fmt.Errorf("%w: min/max %v/%v without observations", errCorrupt, out.min, out.max)
 	}

@@ -2,7 +2,9 @@ package histogram
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -114,4 +116,65 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("accepted input does not re-encode to itself")
 		}
 	})
+}
+
+// fields are a snapshot's fields as version 1 encodes them, for building
+// encodings by hand.
+type fields struct {
+	scale              int
+	thr                float64
+	zero               uint64
+	sum, min, max      float64
+	nan, inf           uint64
+	posOff, negOff     int
+	pos, neg           []uint64
+	posDelta, negDelta []int64 // if set, the deltas written instead of pos, neg
+}
+
+// emptyFields are those of an empty snapshot at DefaultScale.
+func emptyFields() fields {
+	return fields{scale: DefaultScale, thr: MinValue, min: math.NaN(), max: math.NaN()}
+}
+
+func (f fields) encode() []byte {
+	b := []byte{encodingVersion}
+	b = binary.AppendVarint(b, int64(f.scale))
+	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(f.thr))
+	b = binary.AppendUvarint(b, f.zero)
+	for _, x := range []float64{f.sum, f.min, f.max} {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
+	}
+	b = binary.AppendUvarint(b, f.nan)
+	b = binary.AppendUvarint(b, f.inf)
+	for _, r := range []struct {
+		off    int
+		counts []uint64
+		deltas []int64
+	}{{f.posOff, f.pos, f.posDelta}, {f.negOff, f.neg, f.negDelta}} {
+		b = binary.AppendVarint(b, int64(r.off))
+		if r.deltas != nil {
+			b = binary.AppendUvarint(b, uint64(len(r.deltas)))
+			for _, d := range r.deltas {
+				b = binary.AppendVarint(b, d)
+			}
+			continue
+		}
+		b = binary.AppendUvarint(b, uint64(len(r.counts)))
+		var prev uint64
+		for _, c := range r.counts {
+			b = binary.AppendVarint(b, int64(c-prev))
+			prev = c
+		}
+	}
+	return b
+}
+
+// decode returns the snapshot f encodes, failing the test if it is refused.
+func (f fields) decode(t *testing.T) *Snapshot {
+	t.Helper()
+	var s Snapshot
+	if err := s.UnmarshalBinary(f.encode()); err != nil {
+		t.Fatalf("%+v: %v", f, err)
+	}
+	return &s
 }

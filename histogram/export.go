@@ -146,8 +146,8 @@ func (s *Snapshot) Classic(bounds []float64) ([]ClassicBucket, error) {
 		return nil, err
 	}
 	out := make([]ClassicBucket, 0, len(bounds)+1)
-	cum := s.zero + total(s.neg.Counts) // every negative and zero-bucket value is ≤ any bound
-	k := 0                              // next positive bucket to add
+	cum := addSat(s.zero, total(s.neg.Counts)) // every negative and zero-bucket value is ≤ any bound
+	k := 0                                     // next positive bucket to add
 	for _, b := range bounds {
 		eff := s.zeroThr
 		switch {
@@ -161,7 +161,7 @@ func (s *Snapshot) Classic(bounds []float64) ([]ClassicBucket, error) {
 			eff = math.Max(eff, s.zeroThr)
 		}
 		for ; k < len(s.pos.Counts) && UpperBound(s.pos.Offset+k, s.scale) <= eff; k++ {
-			cum += s.pos.Counts[k]
+			cum = addSat(cum, s.pos.Counts[k])
 		}
 		out = append(out, ClassicBucket{UpperBound: eff, Count: cum})
 	}

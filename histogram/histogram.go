@@ -426,7 +426,7 @@ func (h *Histogram) collect(drain bool) *Snapshot {
 			if ch := (*dir)[ci].Load(); ch != nil {
 				base := ci*chunkSize - r.lo
 				for j := range ch {
-					r.counts[base+j] += take(&ch[j])
+					r.counts[base+j] = addSat(r.counts[base+j], take(&ch[j]))
 				}
 			}
 		}
@@ -440,9 +440,9 @@ func (h *Histogram) collect(drain bool) *Snapshot {
 	h.each(func(s *shard) {
 		gather(pos, &s.pos)
 		gather(neg, &s.neg)
-		out.zero += take(&s.zero)
-		out.nan += take(&s.nan)
-		out.inf += take(&s.inf)
+		out.zero = addSat(out.zero, take(&s.zero))
+		out.nan = addSat(out.nan, take(&s.nan))
+		out.inf = addSat(out.inf, take(&s.inf))
 		fsum += math.Float64frombits(take(&s.fsum))
 		isum += float64(takeInt(&s.isum))
 		nsum += float64(takeInt(&s.nsum))

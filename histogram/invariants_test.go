@@ -54,7 +54,7 @@ func snapshotProblem(s *Snapshot, observed func(float64) bool) error {
 			first = b
 		}
 		last = b
-		n += b.Count
+		n = min(n+b.Count, MaxCount) // each at most MaxCount: no wrap
 		k++
 	}
 	if n != s.Count() {

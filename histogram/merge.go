@@ -10,10 +10,12 @@ import (
 // coarsest of them, where each bucket is exactly the union of buckets of the
 // finer scales (see Downscale); the zero threshold is the
 // largest of theirs, raised to a bucket boundary, and buckets at or below it
-// join the zero bucket, as Prometheus merges native histograms. Bucket counts
-// and the count are exact and the merge is associative and commutative; the
-// sum is a float64 sum, exact up to rounding. Merge of nothing is an empty
-// snapshot at DefaultScale.
+// join the zero bucket, as Prometheus merges native histograms. Counts (of
+// each bucket, the zero bucket, the rejected values and Count) are exact up
+// to MaxCount and saturate there: a count that would pass it is MaxCount.
+// The merge is associative and commutative; the sum is a float64 sum, exact
+// up to rounding, that saturates at ±math.MaxFloat64 instead of overflowing.
+// Merge of nothing is an empty snapshot at DefaultScale.
 //
 // A fleet's p99 is the Quantile(0.99) of the merged snapshot, never an
 // average of per-node p99s (see the Merge example).
@@ -67,9 +69,9 @@ func mergeAt(target int, snaps []*Snapshot) *Snapshot {
 			b, shift := runs(s), s.scale-target
 			for k, c := range b.Counts {
 				if j := (b.Offset + k) >> shift; j <= below {
-					out.zero += c
+					out.zero = addSat(out.zero, c)
 				} else {
-					r.counts[j-lo] += c
+					r.counts[j-lo] = addSat(r.counts[j-lo], c)
 				}
 			}
 		}
@@ -79,10 +81,10 @@ func mergeAt(target int, snaps []*Snapshot) *Snapshot {
 	out.neg = merge(func(s *Snapshot) Buckets { return s.neg })
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, s := range snaps {
-		out.zero += s.zero
-		out.nan += s.nan
-		out.inf += s.inf
-		out.sum += s.sum
+		out.zero = addSat(out.zero, s.zero)
+		out.nan = addSat(out.nan, s.nan)
+		out.inf = addSat(out.inf, s.inf)
+		out.sum = max(-math.MaxFloat64, min(out.sum+s.sum, math.MaxFloat64))
 		if s.count > 0 {
 			lo, hi = math.Min(lo, s.min), math.Max(hi, s.max)
 		}

@@ -3,6 +3,8 @@ package histogram
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
+	"sync/atomic"
 	"testing"
 )
 
@@ -124,5 +126,140 @@ func TestFleetQuantileIsNotAnAverage(t *testing.T) {
 	}
 	if math.Abs(avg-p99) < 0.5 {
 		t.Fatalf("average of p99s %v is close to the fleet p99 %v; the test needs nodes that differ", avg, p99)
+	}
+}
+
+// Merging saturates every count at MaxCount instead of wrapping past 2^64:
+// a bucket, the zero bucket, the rejected counts, Count, buckets that
+// downscaling or a larger zero threshold folds together, and the sum at
+// ±MaxFloat64. The result is consistent and encodes.
+func TestMergeSaturates(t *testing.T) {
+	const M = MaxCount
+	i, j := Index(1.5, DefaultScale), Index(40, DefaultScale)
+	at := func(i int, c uint64, v float64) fields {
+		f := emptyFields()
+		f.posOff, f.pos, f.min, f.max = i, []uint64{c}, v, v
+		return f
+	}
+	zero := emptyFields()
+	zero.zero, zero.min, zero.max = M, 0, 0
+	rejected := func(nan, inf uint64) fields {
+		f := emptyFields()
+		f.nan, f.inf = nan, inf
+		return f
+	}
+	fine := fields{scale: 1, thr: MinValue, min: 2.5, max: 3.5, posOff: 2, pos: []uint64{M, M}} // (2, 4]
+	coarse := fields{scale: 0, thr: MinValue, min: 40, max: 40, posOff: Index(40, 0), pos: []uint64{1}}
+	wide := emptyFields()
+	wide.thr, wide.zero, wide.min, wide.max = 1, M, 0.5, 0.5
+	summed := func(sum float64) fields {
+		f := at(i, 1, 1.5)
+		f.sum = sum
+		return f
+	}
+	for _, c := range []struct {
+		name  string
+		in    []fields
+		check func(m *Snapshot) bool
+	}{
+		{"a bucket", []fields{at(i, M, 1.5), at(i, M, 1.5)}, func(m *Snapshot) bool {
+			return slices.Equal(m.pos.Counts, []uint64{M}) && m.Count() == M
+		}},
+		{"a bucket one past", []fields{at(i, M-1, 1.5), at(i, 2, 1.5)}, func(m *Snapshot) bool {
+			return slices.Equal(m.pos.Counts, []uint64{M}) && m.Count() == M
+		}},
+		{"the zero bucket", []fields{zero, zero, zero}, func(m *Snapshot) bool {
+			return m.ZeroCount() == M && m.Count() == M
+		}},
+		{"rejected", []fields{rejected(M, 1), rejected(1, M)}, func(m *Snapshot) bool {
+			nan, inf := m.Rejected()
+			return nan == M && inf == M && m.Count() == 0
+		}},
+		{"Count over buckets", []fields{at(i, M, 1.5), at(j, M, 40)}, func(m *Snapshot) bool {
+			return m.pos.Counts[0] == M && m.pos.Counts[len(m.pos.Counts)-1] == M && m.Count() == M
+		}},
+		{"buckets a coarser scale folds", []fields{fine, coarse}, func(m *Snapshot) bool {
+			return m.Scale() == 0 && m.pos.Offset == 1 && m.pos.Counts[0] == M && m.Count() == M
+		}},
+		{"buckets a zero threshold folds", []fields{wide, at(Index(0.75, DefaultScale), M, 0.75)}, func(m *Snapshot) bool {
+			return m.ZeroThreshold() == 1 && m.ZeroCount() == M && m.Count() == M && len(m.pos.Counts) == 0
+		}},
+		{"the sum, up", []fields{summed(math.MaxFloat64), summed(math.MaxFloat64)}, func(m *Snapshot) bool {
+			return m.Sum() == math.MaxFloat64
+		}},
+		{"the sum, down", []fields{summed(-math.MaxFloat64), summed(-math.MaxFloat64), summed(-1)}, func(m *Snapshot) bool {
+			return m.Sum() == -math.MaxFloat64
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var in []*Snapshot
+			for _, f := range c.in {
+				in = append(in, f.decode(t))
+			}
+			m := Merge(in...)
+			if !c.check(m) {
+				t.Fatalf("merged: %+v", m)
+			}
+			if err := snapshotProblem(m, nil); err != nil {
+				t.Fatal(err)
+			}
+			rev := slices.Clone(in)
+			slices.Reverse(rev)
+			if r := Merge(rev...); !sameSnapshot(m, r) {
+				t.Fatalf("merging in reverse gives %+v, not %+v", r, m)
+			}
+		})
+	}
+	// Downscaling folds two saturated buckets into one, which saturates.
+	d, err := fields{scale: 1, thr: MinValue, min: 2.5, max: 3.5, posOff: 2, pos: []uint64{M, M}}.decode(t).Downscale(0)
+	if err != nil || !slices.Equal(d.pos.Counts, []uint64{M}) || d.Count() != M {
+		t.Fatalf("downscaled: %+v, %v", d, err)
+	}
+}
+
+// A snapshot adds the shards' counts saturating: buckets, the zero bucket
+// and the rejected counts that two shards hold MaxCount of read as MaxCount,
+// and so does Count.
+func TestSnapshotAddsShardsSaturating(t *testing.T) {
+	h := MustNew()
+	h.Observe(1.5)
+	h.Observe(0)
+	second := new(shard)
+	h.shards.Store(&shardSet{s: []atomic.Pointer[shard]{{}}})
+	h.shards.Load().s[0].Store(second)
+	off := Index(1.5, DefaultScale) - h.min
+	for _, s := range []*shard{&h.first, second} {
+		s.pos.bucket(off, h.dirLen).Store(MaxCount)
+		s.zero.Store(MaxCount)
+		s.nan.Store(MaxCount)
+		s.inf.Store(MaxCount)
+	}
+	raise(&second.max, key(math.Float64bits(1.5)))
+	raise(&second.min, ^key(math.Float64bits(0)))
+	for _, s := range []*Snapshot{h.Snapshot(), h.Interval()} {
+		nan, inf := s.Rejected()
+		if !slices.Equal(s.pos.Counts, []uint64{MaxCount}) || s.ZeroCount() != MaxCount || s.Count() != MaxCount ||
+			nan != MaxCount || inf != MaxCount {
+			t.Fatalf("snapshot of two saturated shards: %+v", s)
+		}
+		if err := snapshotProblem(s, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// Coordinated-omission correction saturates a bucket's counter at MaxCount
+// instead of wrapping it past 2^64.
+func TestObserveWithExpectedSaturates(t *testing.T) {
+	h := MustNew()
+	for range 200 { // each records 2^62 values, 1e17 of them in the top bucket
+		h.ObserveWithExpected(1, 1e-19)
+	}
+	s := h.Snapshot()
+	if top := s.pos.Counts[len(s.pos.Counts)-1]; top != MaxCount || s.Count() != MaxCount {
+		t.Fatalf("top bucket %d, count %d; want MaxCount", top, s.Count())
+	}
+	if err := snapshotProblem(s, nil); err != nil {
+		t.Fatal(err)
 	}
 }

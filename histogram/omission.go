@@ -36,7 +36,8 @@ func (h *Histogram) ObserveDurationWithExpected(d, expected time.Duration) {
 // series records x_k = v - k·e for k = 1, 2, … while x_k ≥ e, one bucket at a
 // time, and returns their sum. The smallest value's extremes go first, as
 // observe records an extreme before its bucket. The counting is in int64, so
-// that 32-bit platforms count as far as 64-bit ones.
+// that 32-bit platforms count as far as 64-bit ones, and a bucket's counter
+// saturates at MaxCount (a few hundred calls would wrap it otherwise).
 func (h *Histogram) series(s *shard, v, e float64) (sum float64) {
 	x := func(k int64) float64 { return v - float64(k)*e }
 	ratio := math.Floor(v / e)
@@ -81,7 +82,7 @@ func (h *Histogram) series(s *shard, v, e float64) (sum float64) {
 			}
 		}
 		c := end - k + 1
-		b.Add(uint64(c))
+		addCount(b, uint64(c))
 		// Σ_{j=k}^{end} (v - j·e) = c·v - e·(k+end)·c/2
 		sum += float64(c)*v - e*float64(k+end)*float64(c)/2
 		k = end + 1

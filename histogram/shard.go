@@ -119,6 +119,18 @@ func (s *shard) extremes(k, maxOld, minOld uint64) {
 	}
 }
 
+// addCount adds c to a bucket's counter, saturating at MaxCount: for the
+// large counts of ObserveWithExpected, which could wrap it otherwise (the +1
+// of Observe cannot, from MaxCount, in centuries).
+func addCount(u *atomic.Uint64, c uint64) {
+	for {
+		old := u.Load()
+		if n := addSat(old, c); n == old || u.CompareAndSwap(old, n) {
+			return
+		}
+	}
+}
+
 // spillAt bounds the integer sums: beyond it (or for an addend beyond half
 // of it) they move into the float sum, so that they never wrap.
 const spillAt = 1 << 62

@@ -6,7 +6,8 @@ import (
 )
 
 // A Snapshot is an immutable view of a histogram's counts. Its methods are
-// safe for concurrent use. Count is always the sum of the buckets.
+// safe for concurrent use. Count is always the sum of the buckets, up to
+// MaxCount.
 type Snapshot struct {
 	scale   int
 	zeroThr float64
@@ -20,6 +21,14 @@ type Snapshot struct {
 	nan     uint64
 	inf     uint64
 }
+
+// MaxCount is the largest count a Snapshot holds, 2^63-1: the largest that
+// its encoding and the int64 deltas of its Native form carry. Every count a
+// Snapshot adds up (a bucket's from the shards or from merged snapshots, the
+// zero bucket's, the rejected ones and Count) saturates there: a sum that
+// would pass MaxCount is MaxCount. At a billion observations a second, one
+// bucket reaches it in 292 years; ObserveWithExpected can reach it sooner.
+const MaxCount = 1<<63 - 1
 
 // Buckets is a dense run of bucket counts of one sign: Counts[k] is the count
 // of bucket Offset+k. Snapshots trim runs to their first and last non-zero
@@ -50,7 +59,8 @@ func (b Buckets) clone() Buckets {
 }
 
 // Count returns the number of observations bucketed: the sum of every
-// bucket, the zero bucket included. Rejected values are not counted.
+// bucket, the zero bucket included, or MaxCount if that sum is larger.
+// Rejected values are not counted.
 func (s *Snapshot) Count() uint64 { return s.count }
 
 // Sum returns the sum of the observations.
@@ -162,15 +172,15 @@ func (s *Snapshot) point(v float64) float64 { return math.Min(math.Max(v, s.min)
 func (s *Snapshot) valueAt(rank uint64) float64 {
 	var seen uint64
 	for k := len(s.neg.Counts) - 1; k >= 0; k-- {
-		if seen += s.neg.Counts[k]; seen >= rank {
+		if seen = addSat(seen, s.neg.Counts[k]); seen >= rank {
 			return -represent(s.neg.Offset+k, s.scale)
 		}
 	}
-	if seen += s.zero; seen >= rank {
+	if seen = addSat(seen, s.zero); seen >= rank {
 		return 0
 	}
 	for k, c := range s.pos.Counts {
-		if seen += c; seen >= rank {
+		if seen = addSat(seen, c); seen >= rank {
 			return represent(s.pos.Offset+k, s.scale)
 		}
 	}
@@ -211,21 +221,21 @@ func (s *Snapshot) countUpTo(v float64) uint64 {
 			if s.point(-represent(s.neg.Offset+k, s.scale)) > v {
 				return c
 			}
-			c += n
+			c = addSat(c, n)
 		}
 	}
 	if s.zero != 0 {
 		if s.point(0) > v {
 			return c
 		}
-		c += s.zero
+		c = addSat(c, s.zero)
 	}
 	for k, n := range s.pos.Counts {
 		if n != 0 {
 			if s.point(represent(s.pos.Offset+k, s.scale)) > v {
 				return c
 			}
-			c += n
+			c = addSat(c, n)
 		}
 	}
 	return c
