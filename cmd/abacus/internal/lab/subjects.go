@@ -124,6 +124,14 @@ func Subjects() []Subject {
 				}
 			}, c.Load}
 		}},
+		{"pernode", "counter.PerNode: one padded cell per CPU, grouped by NUMA node (the node-aware layout of percpu)", func(int) Instance {
+			c := counter.NewPerNode()
+			return shared{func(n int) {
+				for range n {
+					c.Inc()
+				}
+			}, c.Load}
+		}},
 		{"adaptive", "counter.Adaptive: LongAdder, one word until contended", func(int) Instance {
 			c := &counter.Adaptive{}
 			return shared{func(n int) {
