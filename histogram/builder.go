@@ -33,8 +33,16 @@ func (r run) trimmed() Buckets {
 	return Buckets{Offset: r.lo + first, Counts: r.counts[first : last+1 : last+1]}
 }
 
-// setCount sets a snapshot's count from its buckets.
-func (s *Snapshot) setCount() {
+// finish completes a snapshot whose buckets are set: it gives an empty run
+// the offset of the scale's lowest bucket (where Histogram.Snapshot has
+// always put it), so that every empty run of a scale is the same, and sets
+// the count from the buckets.
+func (s *Snapshot) finish() {
+	for _, b := range []*Buckets{&s.pos, &s.neg} {
+		if len(b.Counts) == 0 {
+			*b = Buckets{Offset: minIndex(s.scale)}
+		}
+	}
 	s.count = addSat(s.zero, addSat(total(s.pos.Counts), total(s.neg.Counts)))
 }
 

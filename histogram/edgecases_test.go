@@ -51,7 +51,7 @@ func TestEdgeCases(t *testing.T) {
 		// went to the interval before) still has one, in that bucket: the
 		// bucket's representative.
 		s := &Snapshot{scale: 3, zeroThr: MinValue, pos: Buckets{Offset: Index(1000, 3), Counts: []uint64{1}}}
-		s.setCount()
+		s.finish()
 		s.pickExtremes([]uint64{0, key(math.Float64bits(1))}, nil, nil, nil)
 		if want := represent(Index(1000, 3), 3); s.Max() != want || s.Min() != want {
 			t.Fatalf("min, max %v, %v; want the representative %v", s.Min(), s.Max(), want)

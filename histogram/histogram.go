@@ -453,7 +453,7 @@ func (h *Histogram) collect(drain bool) *Snapshot {
 	out.pos, out.neg = pos.trimmed(), neg.trimmed()
 	out.pos.Offset += h.min
 	out.neg.Offset += h.min
-	out.setCount()
+	out.finish()
 	pendingMax, pendingMin := out.pickExtremes(maxKeys, minKeys, left.recentMax, left.recentMin)
 	if drain {
 		*left = leftover{pendingMax, pendingMin, maxKeys, minKeys}

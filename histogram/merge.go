@@ -21,7 +21,9 @@ import (
 // average of per-node p99s (see the Merge example).
 func Merge(snaps ...*Snapshot) *Snapshot {
 	if len(snaps) == 0 {
-		return &Snapshot{scale: DefaultScale, zeroThr: MinValue, min: math.NaN(), max: math.NaN()}
+		out := &Snapshot{scale: DefaultScale, zeroThr: MinValue, min: math.NaN(), max: math.NaN()}
+		out.finish()
+		return out
 	}
 	target := snaps[0].scale
 	for _, s := range snaps {
@@ -89,7 +91,7 @@ func mergeAt(target int, snaps []*Snapshot) *Snapshot {
 			lo, hi = math.Min(lo, s.min), math.Max(hi, s.max)
 		}
 	}
-	out.setCount()
+	out.finish()
 	// Each extreme lies in its snapshot's extreme bucket, and that bucket
 	// lies in the merged one: the extremes need no adjusting.
 	out.min, out.max = math.NaN(), math.NaN()

@@ -32,7 +32,9 @@ const MaxCount = 1<<63 - 1
 
 // Buckets is a dense run of bucket counts of one sign: Counts[k] is the count
 // of bucket Offset+k. Snapshots trim runs to their first and last non-zero
-// bucket; an empty run has no counts.
+// bucket; an empty run of a snapshot has no counts and the offset of the
+// scale's lowest bucket, the one just above MinValue. The zero Buckets is an
+// empty run.
 type Buckets struct {
 	Offset int
 	Counts []uint64
