@@ -13,19 +13,26 @@
 //
 // # Recording
 //
-// A Histogram is safe for concurrent use and lock-free: Observe picks a
-// per-P shard (see package counter's PerCPU), finds the bucket in O(1) from
-// the float's exponent bits and a small table, and does one atomic add for
-// the bucket and one compare-and-swap for the sum. It allocates nothing once
-// the buckets it touches exist; buckets are allocated lazily in chunks.
+// A Histogram is safe for concurrent use, and recording is lock-free:
+// Observe picks a per-P shard (see package counter's PerCPU), finds the
+// bucket in O(1) from the float's exponent bits and a small table, and does
+// one atomic add for the bucket and one compare-and-swap for the sum. It
+// allocates nothing once the buckets it touches exist; buckets are allocated
+// lazily in chunks.
 //
 // # Reading
 //
-// Snapshot returns an immutable Snapshot taken while writers run. A Snapshot
-// answers Count, Sum, Min, Max, Mean, Quantile and CDF, iterates its buckets,
-// merges exactly with other snapshots (at the coarser scale if the scales
-// differ), converts to Prometheus native, OpenTelemetry exponential and
-// classic cumulative forms, and encodes to a compact binary form. Interval
-// takes what was recorded since the last Interval, losing nothing; Window
-// keeps a ring of intervals for a sliding view.
+// Snapshot returns an immutable Snapshot taken while writers run (Snapshot
+// and Interval wait for each other; writers never wait). A Snapshot answers
+// Count, Sum, Min, Max, Mean, Quantile and CDF, iterates its buckets, merges
+// exactly with other snapshots (at the coarser scale if the scales differ),
+// converts to Prometheus native, OpenTelemetry exponential and classic
+// cumulative forms, and encodes to a compact, canonical binary form.
+// Interval takes what was recorded since the last Interval, losing nothing;
+// Window keeps a ring of intervals for a sliding view. Counts saturate at
+// MaxCount.
+//
+// The zero Snapshot is an empty snapshot and the zero Layout a layout with
+// no bounds; the zero Histogram and the zero Window are not usable (use New
+// and NewWindow), and their methods panic at once saying so.
 package histogram

@@ -56,6 +56,7 @@ var errCorrupt = errors.New("histogram: malformed encoding")
 // AppendBinary appends the snapshot's binary encoding to b. The error is
 // always nil: every count is at most MaxCount, which the encoding carries.
 func (s *Snapshot) AppendBinary(b []byte) ([]byte, error) {
+	s = s.orEmpty()
 	b = append(b, encodingVersion)
 	b = binary.AppendVarint(b, int64(s.scale))
 	b = binary.LittleEndian.AppendUint64(b, math.Float64bits(s.zeroThr))

@@ -33,6 +33,7 @@ type Span struct {
 // Native returns the snapshot as a Prometheus native histogram. No
 // re-bucketing is involved: the scale is the schema.
 func (s *Snapshot) Native() Native {
+	s = s.orEmpty()
 	n := Native{
 		Schema:        int32(s.scale),
 		ZeroThreshold: s.zeroThr,
@@ -103,6 +104,7 @@ type OTLPBuckets struct {
 
 // OTLP returns the snapshot as an OpenTelemetry exponential histogram.
 func (s *Snapshot) OTLP() OTLP {
+	s = s.orEmpty()
 	return OTLP{
 		Scale:         int32(s.scale),
 		Count:         s.count,
@@ -131,6 +133,7 @@ type ClassicBucket struct {
 // Bounds must be increasing, not NaN, and at least the zero threshold
 // (negative bounds would split the zero bucket).
 func (s *Snapshot) Classic(bounds []float64) ([]ClassicBucket, error) {
+	s = s.orEmpty()
 	var errs []error
 	for i, b := range bounds {
 		switch {

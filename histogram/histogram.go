@@ -13,7 +13,9 @@ import (
 )
 
 // A Histogram records a distribution of float64 values in base-2
-// exponential buckets (see the package doc). Use New.
+// exponential buckets (see the package doc). Use New: the zero Histogram is
+// not usable, and every method of it panics at once with a message naming
+// New.
 //
 // All methods are safe for concurrent use. Observe, ObserveInt and
 // ObserveDuration are lock-free and allocate nothing once their buckets
@@ -32,7 +34,7 @@ type Histogram struct {
 	m        *mapping // nil for scale ≤ 0
 	min      int      // minIndex(scale)
 	dirLen   int      // chunk pointers per directory
-	zeroBits uint64   // bits of the zero threshold
+	zeroNext uint64   // bits of the float after the zero threshold (0 in the zero Histogram)
 	zeroThr  float64
 	durUnit  float64 // nanoseconds per unit, for ObserveDuration
 
@@ -66,7 +68,7 @@ type noCopy struct{}
 func (*noCopy) Lock()   {}
 func (*noCopy) Unlock() {}
 
-// An Option configures a Histogram.
+// An Option configures a Histogram. A nil Option changes nothing.
 type Option func(*config) error
 
 type config struct {
@@ -118,28 +120,51 @@ func WithDurationUnit(unit time.Duration) Option {
 // New returns a Histogram configured by opts, or an error naming every bad
 // option.
 func New(opts ...Option) (*Histogram, error) {
+	c, err := configure(opts)
+	if err != nil {
+		return nil, err
+	}
+	h := new(Histogram)
+	h.init(c)
+	return h, nil
+}
+
+// configure applies opts to the defaults.
+func configure(opts []Option) (config, error) {
 	c := config{scale: DefaultScale, zeroThr: MinValue, durUnit: time.Second}
 	var errs []error
 	for _, o := range opts {
+		if o == nil {
+			continue
+		}
 		if err := o(&c); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	h := &Histogram{
-		scale:   c.scale,
-		min:     minIndex(c.scale),
-		durUnit: float64(c.durUnit),
-	}
+	return c, errors.Join(errs...)
+}
+
+// init sets up a zero Histogram for c.
+func (h *Histogram) init(c config) {
+	h.scale = c.scale
+	h.min = minIndex(c.scale)
+	h.durUnit = float64(c.durUnit)
 	if c.scale > 0 {
 		h.m = mappingFor(c.scale)
 	}
 	h.dirLen = (maxIndex(c.scale)-h.min)>>chunkBits + 1
 	h.zeroThr = snapZeroThreshold(c.zeroThr, c.scale)
-	h.zeroBits = math.Float64bits(h.zeroThr)
-	return h, nil
+	h.zeroNext = math.Float64bits(h.zeroThr) + 1
+}
+
+// zeroValue is the panic of every method of a zero Histogram or Window.
+const zeroValue = "histogram: use histogram.New or histogram.NewWindow; the zero Histogram or Window is not usable"
+
+// usable panics if h is a zero Histogram (New sets dirLen, always > 0).
+func (h *Histogram) usable() {
+	if h.dirLen == 0 {
+		panic(zeroValue)
+	}
 }
 
 // MustNew is New for options known to be valid; it panics on an error.
@@ -161,14 +186,23 @@ func snapZeroThreshold(t float64, scale int) float64 {
 }
 
 // Scale returns the histogram's scale.
-func (h *Histogram) Scale() int { return h.scale }
+func (h *Histogram) Scale() int {
+	h.usable()
+	return h.scale
+}
 
 // ZeroThreshold returns the largest absolute value counted in the zero
 // bucket.
-func (h *Histogram) ZeroThreshold() float64 { return h.zeroThr }
+func (h *Histogram) ZeroThreshold() float64 {
+	h.usable()
+	return h.zeroThr
+}
 
 // DurationUnit returns the unit ObserveDuration records durations in.
-func (h *Histogram) DurationUnit() time.Duration { return time.Duration(h.durUnit) }
+func (h *Histogram) DurationUnit() time.Duration {
+	h.usable()
+	return time.Duration(h.durUnit)
+}
 
 // growShard learns the caller's P and returns its shard, allocating it (and
 // a larger shard set, if GOMAXPROCS grew) as needed.
@@ -249,6 +283,7 @@ func (h *Histogram) observe(bits uint64, kind int, n int64) {
 	}
 	abs := bits &^ (1 << 63)
 	if abs > maxValueBits {
+		h.usable() // the zero Histogram's other values panic in grow
 		if abs <= infBits {
 			s.inf.Add(1)
 		} else {
@@ -281,7 +316,7 @@ func (h *Histogram) observe(bits uint64, kind int, n int64) {
 	if ^k > s.min.Load() {
 		raise(&s.min, ^k)
 	}
-	if abs <= h.zeroBits {
+	if abs < h.zeroNext {
 		s.zero.Add(1)
 	} else {
 		d := &s.pos
@@ -337,6 +372,7 @@ func (h *Histogram) each(f func(*shard)) {
 
 // Bytes returns the memory the histogram holds, its buckets included.
 func (h *Histogram) Bytes() int {
+	h.usable()
 	n := int(unsafe.Sizeof(*h)) - int(sizeofShard)
 	h.each(func(s *shard) { n += s.bytes() })
 	if ss := h.shards.Load(); ss != nil {
@@ -380,6 +416,7 @@ func (h *Histogram) Interval() *Snapshot { return h.collect(true) }
 // serialised by rmu, so that none takes the extremes another is reading and
 // what an Interval leaves has one owner.
 func (h *Histogram) collect(drain bool) *Snapshot {
+	h.usable()
 	h.rmu.Lock()
 	defer h.rmu.Unlock()
 	if h.left == nil {
@@ -475,6 +512,7 @@ const Octaves = maxExp - minExp + 1
 // and the sum. It reads the shards directly and allocates nothing: the cheap
 // way to expose classic buckets.
 func (h *Histogram) PowersOfTwo(dst *[Octaves]uint64) (first, n int, below uint64, sum float64) {
+	h.usable()
 	var bins [Octaves + 1]uint64
 	lo, hi := len(bins), -1
 	octave := func(i int) int { // the smallest e with UpperBound(i) ≤ 2^e
@@ -542,6 +580,7 @@ func sumRun(cs []atomic.Uint64) uint64 {
 
 // Sum returns the sum of the observations, read without a snapshot.
 func (h *Histogram) Sum() float64 {
+	h.usable()
 	var total sums
 	h.each(total.add)
 	return total.total(h.durUnit)

@@ -9,8 +9,10 @@ import (
 )
 
 // sameSnapshot reports whether a and b are the same snapshot: every field
-// equal, floats compared bit for bit.
+// equal, floats compared bit for bit (a zero Snapshot being the empty one
+// it stands for).
 func sameSnapshot(a, b *Snapshot) bool {
+	a, b = a.orEmpty(), b.orEmpty()
 	bits := math.Float64bits
 	return a.scale == b.scale && bits(a.zeroThr) == bits(b.zeroThr) && a.zero == b.zero &&
 		a.pos.Offset == b.pos.Offset && slices.Equal(a.pos.Counts, b.pos.Counts) &&

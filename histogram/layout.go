@@ -10,7 +10,8 @@ import (
 // threshold, so that AppendClassic reads exact cumulative counts at them
 // straight from the exponential buckets: recording pays nothing for them.
 // Powers of two are boundaries at every scale from 0 up. A Layout is
-// immutable and safe for concurrent use.
+// immutable and safe for concurrent use. A Layout without bounds fits every
+// histogram, whatever its scale and threshold; the zero Layout is one.
 type Layout struct {
 	scale   int
 	zeroThr float64
@@ -31,6 +32,7 @@ func IsBoundary(v float64, scale int) bool {
 // zero threshold, or an error naming every bound that is not increasing,
 // not a bucket boundary at the scale, or below the zero threshold.
 func (h *Histogram) Layout(bounds []float64) (*Layout, error) {
+	h.usable()
 	l := &Layout{scale: h.scale, zeroThr: h.zeroThr, bounds: append([]float64(nil), bounds...)}
 	for j, b := range bounds {
 		switch {
@@ -54,9 +56,11 @@ func (l *Layout) Bounds() []float64 { return append([]float64(nil), l.bounds...)
 // observation, and returns them with the sum of the observations. It reads
 // the shards directly: no snapshot, and no allocation when dst has room.
 // Counts are exact; the sum may include an observation or two racing with
-// the read. It panics if l was made for another scale or zero threshold.
+// the read. It panics if l has bounds and was made for another scale or
+// zero threshold.
 func (h *Histogram) AppendClassic(dst []ClassicBucket, l *Layout) ([]ClassicBucket, float64) {
-	if l.scale != h.scale || l.zeroThr != h.zeroThr {
+	h.usable()
+	if len(l.bounds) > 0 && (l.scale != h.scale || l.zeroThr != h.zeroThr) {
 		panic("histogram: AppendClassic with a Layout of another scale or zero threshold")
 	}
 	start := len(dst)

@@ -15,21 +15,26 @@ import (
 // to MaxCount and saturate there: a count that would pass it is MaxCount.
 // The merge is associative and commutative; the sum is a float64 sum, exact
 // up to rounding, that saturates at ±math.MaxFloat64 instead of overflowing.
-// Merge of nothing is an empty snapshot at DefaultScale.
+// Min and Max are the smallest Min and the largest Max of the snapshots.
+// Merge of nothing is an empty snapshot at DefaultScale with the zero
+// threshold MinValue; Merge reads the zero Snapshot as that one.
 //
 // A fleet's p99 is the Quantile(0.99) of the merged snapshot, never an
 // average of per-node p99s (see the Merge example).
 func Merge(snaps ...*Snapshot) *Snapshot {
 	if len(snaps) == 0 {
-		out := &Snapshot{scale: DefaultScale, zeroThr: MinValue, min: math.NaN(), max: math.NaN()}
-		out.finish()
-		return out
+		out := emptySnapshot
+		return &out
 	}
-	target := snaps[0].scale
-	for _, s := range snaps {
+	in := make([]*Snapshot, len(snaps))
+	for i, s := range snaps {
+		in[i] = s.orEmpty()
+	}
+	target := in[0].scale
+	for _, s := range in {
 		target = min(target, s.scale)
 	}
-	return mergeAt(target, snaps)
+	return mergeAt(target, in)
 }
 
 // Downscale returns the snapshot at a coarser (smaller) scale: bucket i at
@@ -37,6 +42,7 @@ func Merge(snaps ...*Snapshot) *Snapshot {
 // the current scale returns an equal copy; a finer scale is an error, since
 // finer buckets cannot be recovered.
 func (s *Snapshot) Downscale(scale int) (*Snapshot, error) {
+	s = s.orEmpty()
 	if err := checkScale(scale); err != nil {
 		return nil, err
 	}

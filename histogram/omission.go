@@ -63,7 +63,7 @@ func (h *Histogram) series(s *shard, v, e float64) (sum float64) {
 		// lower bound.
 		var lo float64
 		var b *atomic.Uint64
-		if bits <= h.zeroBits {
+		if bits < h.zeroNext {
 			lo, b = math.Inf(-1), &s.zero
 		} else {
 			i := index(bits, h.scale, h.m)

@@ -5,6 +5,7 @@ import "sync/atomic"
 // Rejected returns how many values Observe refused (see Snapshot.Rejected),
 // read without a snapshot.
 func (h *Histogram) Rejected() (nan, inf uint64) {
+	h.usable()
 	h.each(func(s *shard) {
 		nan += s.nan.Load()
 		inf += s.inf.Load()
@@ -18,6 +19,7 @@ func (h *Histogram) Rejected() (nan, inf uint64) {
 // its count is the sum of its buckets and its sum may include an
 // observation or two racing with the read.
 func (h *Histogram) AppendNative(dst *Native) {
+	h.usable()
 	*dst = Native{
 		Schema:         int32(h.scale),
 		ZeroThreshold:  h.zeroThr,

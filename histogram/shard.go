@@ -34,7 +34,13 @@ func (d *directory) bucket(off, n int) *atomic.Uint64 {
 	return d.grow(off, n)
 }
 
+// grow allocates what bucket needs. It panics for the zero Histogram,
+// whose directories have no length: every Observe of it that needs a bucket
+// comes here, as its directories are never allocated.
 func (d *directory) grow(off, n int) *atomic.Uint64 {
+	if n == 0 {
+		panic(zeroValue)
+	}
 	dir := d.p.Load()
 	if dir == nil {
 		s := make([]atomic.Pointer[chunk], n)

@@ -6,8 +6,10 @@ import (
 )
 
 // A Snapshot is an immutable view of a histogram's counts. Its methods are
-// safe for concurrent use. Count is always the sum of the buckets, up to
-// MaxCount.
+// safe for concurrent use (but for UnmarshalBinary, which sets it). Count is
+// always the sum of the buckets, up to MaxCount. The zero Snapshot is the
+// empty snapshot Merge returns: every method gives what Merge()'s does, at
+// DefaultScale and with the zero threshold MinValue.
 type Snapshot struct {
 	scale   int
 	zeroThr float64
@@ -20,6 +22,23 @@ type Snapshot struct {
 	max     float64
 	nan     uint64
 	inf     uint64
+}
+
+// emptySnapshot is what the zero Snapshot stands for: Merge of nothing.
+var emptySnapshot = func() Snapshot {
+	s := Snapshot{scale: DefaultScale, zeroThr: MinValue, min: math.NaN(), max: math.NaN()}
+	s.finish()
+	return s
+}()
+
+// orEmpty returns s, or the empty snapshot if s is the zero Snapshot (the
+// only one with a zero threshold of 0). Methods read through it and never
+// write to what it returns.
+func (s *Snapshot) orEmpty() *Snapshot {
+	if s.zeroThr == 0 {
+		return &emptySnapshot
+	}
+	return s
 }
 
 // MaxCount is the largest count a Snapshot holds, 2^63-1: the largest that
@@ -41,20 +60,35 @@ type Buckets struct {
 }
 
 // Scale returns the snapshot's scale.
-func (s *Snapshot) Scale() int { return s.scale }
+func (s *Snapshot) Scale() int {
+	s = s.orEmpty()
+	return s.scale
+}
 
 // ZeroThreshold returns the largest absolute value in the zero bucket.
-func (s *Snapshot) ZeroThreshold() float64 { return s.zeroThr }
+func (s *Snapshot) ZeroThreshold() float64 {
+	s = s.orEmpty()
+	return s.zeroThr
+}
 
 // ZeroCount returns the count of the zero bucket.
-func (s *Snapshot) ZeroCount() uint64 { return s.zero }
+func (s *Snapshot) ZeroCount() uint64 {
+	s = s.orEmpty()
+	return s.zero
+}
 
 // Positive returns a copy of the positive buckets.
-func (s *Snapshot) Positive() Buckets { return s.pos.clone() }
+func (s *Snapshot) Positive() Buckets {
+	s = s.orEmpty()
+	return s.pos.clone()
+}
 
 // Negative returns a copy of the negative buckets (bucket i holds values
 // v with 2^(i·2^-scale) < -v ≤ 2^((i+1)·2^-scale)).
-func (s *Snapshot) Negative() Buckets { return s.neg.clone() }
+func (s *Snapshot) Negative() Buckets {
+	s = s.orEmpty()
+	return s.neg.clone()
+}
 
 func (b Buckets) clone() Buckets {
 	return Buckets{Offset: b.Offset, Counts: append([]uint64(nil), b.Counts...)}
@@ -63,10 +97,16 @@ func (b Buckets) clone() Buckets {
 // Count returns the number of observations bucketed: the sum of every
 // bucket, the zero bucket included, or MaxCount if that sum is larger.
 // Rejected values are not counted.
-func (s *Snapshot) Count() uint64 { return s.count }
+func (s *Snapshot) Count() uint64 {
+	s = s.orEmpty()
+	return s.count
+}
 
 // Sum returns the sum of the observations.
-func (s *Snapshot) Sum() float64 { return s.sum }
+func (s *Snapshot) Sum() float64 {
+	s = s.orEmpty()
+	return s.sum
+}
 
 // Min returns the smallest observation, or NaN if there is none.
 //
@@ -80,15 +120,22 @@ func (s *Snapshot) Sum() float64 { return s.sum }
 // lowest non-empty bucket or, if the snapshot knows of no such value, that
 // bucket's representative value (see Quantile). In every case Min lies in
 // the lowest non-empty bucket, Max in the highest, and Min ≤ Max.
-func (s *Snapshot) Min() float64 { return s.min }
+func (s *Snapshot) Min() float64 {
+	s = s.orEmpty()
+	return s.min
+}
 
 // Max returns the largest observation, or NaN if there is none. It is
 // exact, or else chosen, as Min is (see Min), in the highest non-empty
 // bucket.
-func (s *Snapshot) Max() float64 { return s.max }
+func (s *Snapshot) Max() float64 {
+	s = s.orEmpty()
+	return s.max
+}
 
 // Mean returns Sum/Count, or NaN if there are no observations.
 func (s *Snapshot) Mean() float64 {
+	s = s.orEmpty()
 	if s.count == 0 {
 		return math.NaN()
 	}
@@ -97,7 +144,10 @@ func (s *Snapshot) Mean() float64 {
 
 // Rejected returns how many values were not bucketed: NaN, and ±Inf or a
 // finite value beyond ±MaxValue.
-func (s *Snapshot) Rejected() (nan, inf uint64) { return s.nan, s.inf }
+func (s *Snapshot) Rejected() (nan, inf uint64) {
+	s = s.orEmpty()
+	return s.nan, s.inf
+}
 
 // Bucket is one bucket in value order: observations in (Lower, Upper] for
 // positive buckets, [Lower, Upper) for negative ones, and [Lower, Upper] =
@@ -110,6 +160,7 @@ type Bucket struct {
 // All returns the non-empty buckets in increasing value order: negative
 // buckets, the zero bucket, then positive buckets.
 func (s *Snapshot) All() iter.Seq[Bucket] {
+	s = s.orEmpty()
 	return func(yield func(Bucket) bool) {
 		for k := len(s.neg.Counts) - 1; k >= 0; k-- {
 			if c := s.neg.Counts[k]; c != 0 {
@@ -150,6 +201,7 @@ func represent(i, scale int) float64 {
 // brought into [Min, Max]. Quantile never decreases as q grows. It returns
 // NaN for an empty snapshot or q outside [0, 1].
 func (s *Snapshot) Quantile(q float64) float64 {
+	s = s.orEmpty()
 	if s.count == 0 || !(q >= 0 && q <= 1) {
 		return math.NaN()
 	}
@@ -197,6 +249,7 @@ func (s *Snapshot) valueAt(rank uint64) float64 {
 // and CDF(Quantile(q)) ≥ q for every q. It returns NaN for an empty snapshot
 // or NaN v.
 func (s *Snapshot) CDF(v float64) float64 {
+	s = s.orEmpty()
 	n := s.count
 	if n == 0 || math.IsNaN(v) {
 		return math.NaN()

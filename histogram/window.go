@@ -16,9 +16,11 @@ import (
 // intervals (for example 5 × 1 minute: the last four to five minutes).
 //
 // Recording is as fast as on a Histogram and never waits for Tick. All
-// methods are safe for concurrent use. Use NewWindow.
+// methods are safe for concurrent use. Use NewWindow: the zero Window is not
+// usable, and every method of it panics at once with a message naming
+// NewWindow.
 type Window struct {
-	h    *Histogram
+	h    Histogram // in place: recording skips a pointer
 	mu   sync.Mutex
 	ring []*Snapshot // completed intervals, oldest first once full
 	next int
@@ -30,11 +32,13 @@ func NewWindow(slots int, opts ...Option) (*Window, error) {
 	if slots < 1 {
 		return nil, fmt.Errorf("histogram: a window needs at least one slot, not %d", slots)
 	}
-	h, err := New(opts...)
+	c, err := configure(opts)
 	if err != nil {
 		return nil, err
 	}
-	return &Window{h: h, ring: make([]*Snapshot, slots-1)}, nil
+	w := &Window{ring: make([]*Snapshot, slots-1)}
+	w.h.init(c)
+	return w, nil
 }
 
 // Observe records v; see Histogram.Observe.
@@ -57,11 +61,12 @@ func (w *Window) ObserveDurationWithExpected(d, expected time.Duration) {
 }
 
 // Scale returns the window's scale.
-func (w *Window) Scale() int { return w.h.scale }
+func (w *Window) Scale() int { return w.h.Scale() }
 
 // Tick ends the current interval: it joins the ring, and the oldest
 // completed interval leaves it.
 func (w *Window) Tick() {
+	w.h.usable()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	iv := w.h.Interval()
@@ -75,6 +80,7 @@ func (w *Window) Tick() {
 // Snapshot returns the merge of the completed intervals in the ring and the
 // current interval.
 func (w *Window) Snapshot() *Snapshot {
+	w.h.usable()
 	w.mu.Lock()
 	snaps := make([]*Snapshot, 0, len(w.ring)+1)
 	for _, s := range w.ring {
@@ -91,5 +97,6 @@ func (w *Window) Snapshot() *Snapshot {
 
 // Run calls Tick every interval until ctx is done, then returns ctx.Err().
 func (w *Window) Run(ctx context.Context, interval time.Duration) error {
+	w.h.usable()
 	return tick.Every(ctx, interval, w.Tick)
 }
