@@ -378,6 +378,11 @@ func (h *Histogram) Bytes() int {
 	if ss := h.shards.Load(); ss != nil {
 		n += len(ss.s) * 8
 	}
+	h.rmu.Lock()
+	if l := h.left; l != nil {
+		n += int(unsafe.Sizeof(*l)) + (cap(l.recentMax)+cap(l.recentMin))*8
+	}
+	h.rmu.Unlock()
 	return n
 }
 
@@ -510,7 +515,9 @@ const Octaves = maxExp - minExp + 1
 // boundary below them), and returns first, n, the number of
 // observations below every power of two (negative ones and the zero bucket),
 // and the sum. It reads the shards directly and allocates nothing: the cheap
-// way to expose classic buckets.
+// way to expose classic buckets. (Counts that pass MaxCount, which only
+// ObserveWithExpected's synthesized values reach, are not saturated as a
+// Snapshot's are: past 2^64 they wrap.)
 func (h *Histogram) PowersOfTwo(dst *[Octaves]uint64) (first, n int, below uint64, sum float64) {
 	h.usable()
 	var bins [Octaves + 1]uint64

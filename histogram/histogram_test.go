@@ -254,3 +254,14 @@ func TestObserveAllocatesNothing(t *testing.T) {
 		t.Fatalf("%v allocations per Observe", allocs)
 	}
 }
+
+// Bytes counts what an Interval keeps for the reads after it.
+func TestBytesCountsWhatReadsKeep(t *testing.T) {
+	h := MustNew()
+	h.Observe(1)
+	before := h.Bytes()
+	h.Interval()
+	if after := h.Bytes(); after <= before {
+		t.Fatalf("Bytes() = %d after an interval, %d before", after, before)
+	}
+}

@@ -56,7 +56,9 @@ func (l *Layout) Bounds() []float64 { return append([]float64(nil), l.bounds...)
 // observation, and returns them with the sum of the observations. It reads
 // the shards directly: no snapshot, and no allocation when dst has room.
 // Counts are exact; the sum may include an observation or two racing with
-// the read. It panics if l has bounds and was made for another scale or
+// the read. (Counts that pass MaxCount, which only ObserveWithExpected's
+// synthesized values reach, are not saturated as a Snapshot's are: past
+// 2^64 they wrap.) It panics if l has bounds and was made for another scale or
 // zero threshold.
 func (h *Histogram) AppendClassic(dst []ClassicBucket, l *Layout) ([]ClassicBucket, float64) {
 	h.usable()

@@ -219,7 +219,7 @@ func TestMergeSaturates(t *testing.T) {
 
 // A snapshot adds the shards' counts saturating: buckets, the zero bucket
 // and the rejected counts that two shards hold MaxCount of read as MaxCount,
-// and so does Count.
+// and so does Count; AppendNative reads them as the snapshot does.
 func TestSnapshotAddsShardsSaturating(t *testing.T) {
 	h := MustNew()
 	h.Observe(1.5)
@@ -236,6 +236,7 @@ func TestSnapshotAddsShardsSaturating(t *testing.T) {
 	}
 	raise(&second.max, key(math.Float64bits(1.5)))
 	raise(&second.min, ^key(math.Float64bits(0)))
+	nativeAgrees(t, h)
 	for _, s := range []*Snapshot{h.Snapshot(), h.Interval()} {
 		nan, inf := s.Rejected()
 		if !slices.Equal(s.pos.Counts, []uint64{MaxCount}) || s.ZeroCount() != MaxCount || s.Count() != MaxCount ||
@@ -249,17 +250,34 @@ func TestSnapshotAddsShardsSaturating(t *testing.T) {
 }
 
 // Coordinated-omission correction saturates a bucket's counter at MaxCount
-// instead of wrapping it past 2^64.
+// instead of wrapping it past 2^64; an Observe on top of that still reads
+// as MaxCount, in a snapshot and in AppendNative.
 func TestObserveWithExpectedSaturates(t *testing.T) {
 	h := MustNew()
 	for range 200 { // each records 2^62 values, 1e17 of them in the top bucket
 		h.ObserveWithExpected(1, 1e-19)
 	}
+	h.Observe(1) // one more in the saturated top bucket's counter
 	s := h.Snapshot()
 	if top := s.pos.Counts[len(s.pos.Counts)-1]; top != MaxCount || s.Count() != MaxCount {
 		t.Fatalf("top bucket %d, count %d; want MaxCount", top, s.Count())
 	}
 	if err := snapshotProblem(s, nil); err != nil {
 		t.Fatal(err)
+	}
+	nativeAgrees(t, h)
+}
+
+// nativeAgrees fails unless AppendNative gives what Snapshot().Native()
+// does.
+func nativeAgrees(t *testing.T, h *Histogram) {
+	t.Helper()
+	var got Native
+	h.AppendNative(&got)
+	want := h.Snapshot().Native()
+	if got.Count != want.Count || got.ZeroCount != want.ZeroCount ||
+		!slices.Equal(got.PositiveSpans, want.PositiveSpans) || !slices.Equal(got.PositiveDeltas, want.PositiveDeltas) ||
+		!slices.Equal(got.NegativeSpans, want.NegativeSpans) || !slices.Equal(got.NegativeDeltas, want.NegativeDeltas) {
+		t.Fatalf("AppendNative: %+v\nSnapshot().Native(): %+v", got, want)
 	}
 }

@@ -13,7 +13,7 @@ import (
 // v-expected, v-2·expected, … down to expected. Those values are recorded
 // too. They are added bucket by bucket, in time proportional to the number of
 // buckets they span, however many there are. With expected ≤ 0 or NaN, or v
-// ≤ expected, only v is recorded.
+// ≤ expected, only v is recorded. A bucket's count stops at MaxCount.
 func (h *Histogram) ObserveWithExpected(v, expected float64) {
 	if !(expected > 0) || !(v > expected) || math.IsInf(v, 0) || v > MaxValue {
 		h.Observe(v)

@@ -30,20 +30,21 @@ func (h *Histogram) AppendNative(dst *Native) {
 	}
 	var total sums
 	h.each(func(s *shard) {
-		dst.ZeroCount += s.zero.Load()
+		dst.ZeroCount = addSat(dst.ZeroCount, s.zero.Load())
 		total.add(s)
 	})
 	dst.Sum = total.total(h.durUnit)
 	pos := spanWriter{spans: dst.PositiveSpans, deltas: dst.PositiveDeltas}
 	neg := spanWriter{spans: dst.NegativeSpans, deltas: dst.NegativeDeltas}
-	dst.Count = dst.ZeroCount + h.merged(func(s *shard) *directory { return &s.pos }, &pos) +
-		h.merged(func(s *shard) *directory { return &s.neg }, &neg)
+	dst.Count = addSat(dst.ZeroCount, addSat(h.merged(func(s *shard) *directory { return &s.pos }, &pos),
+		h.merged(func(s *shard) *directory { return &s.neg }, &neg)))
 	dst.PositiveSpans, dst.PositiveDeltas = pos.spans, pos.deltas
 	dst.NegativeSpans, dst.NegativeDeltas = neg.spans, neg.deltas
 }
 
 // merged feeds the buckets of one sign, summed over the shards, to w in
-// index order, a chunk at a time, and returns their total.
+// index order, a chunk at a time, and returns their total; counts saturate
+// at MaxCount, as a Snapshot's do.
 func (h *Histogram) merged(pick func(*shard) *directory, w *spanWriter) uint64 {
 	var dirs [8]*[]atomic.Pointer[chunk]
 	all := dirs[:0]
@@ -70,7 +71,7 @@ func (h *Histogram) merged(pick func(*shard) *directory, w *spanWriter) uint64 {
 					}
 				} else {
 					for k := range ch {
-						sum[k] += ch[k].Load()
+						sum[k] = addSat(sum[k], ch[k].Load())
 					}
 				}
 				n++
@@ -84,7 +85,8 @@ func (h *Histogram) merged(pick func(*shard) *directory, w *spanWriter) uint64 {
 			if c == 0 {
 				continue
 			}
-			total += c
+			c = min(c, MaxCount) // a lone shard's counter may hold more
+			total = addSat(total, c)
 			i := base + k
 			if len(spans) > 0 && i-last <= 3 {
 				// Up to two empty buckets stay inside the span, as
