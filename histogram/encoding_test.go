@@ -120,7 +120,7 @@ func seedEncodings(t testing.TB) [][]byte {
 }
 
 // Cutting a real encoding, flipping bits of a byte or inserting a byte
-// (anywhere in a small encoding or the header, at some 300 places in the
+// (anywhere in a small encoding or the header, at some 100 places in the
 // rest of a large one) gives an error wrapping errCorrupt or a canonical encoding of a
 // consistent snapshot, never a panic.
 func TestDecodeDamaged(t *testing.T) {
@@ -128,9 +128,16 @@ func TestDecodeDamaged(t *testing.T) {
 		if ok, err := decodeProblem(b); !ok || err != nil {
 			t.Fatalf("a real encoding %x: accepted %v, %v", b, ok, err)
 		}
-		// Every byte of the header and of small encodings; about 300 of the
+		// Every byte of the header and of small encodings; about 100 of the
 		// rest of large ones.
-		for i := 0; i < len(b); i += max(1, min(i/64, len(b)/300)) {
+		step := max(1, (len(b)-64)/100)
+		next := func(i int) int {
+			if i < 64 {
+				return i + 1
+			}
+			return i + step
+		}
+		for i := 0; i < len(b); i = next(i) {
 			if ok, err := decodeProblem(b[:i]); ok || err != nil {
 				t.Fatalf("a prefix of %d of %d bytes: accepted %v, %v", i, len(b), ok, err)
 			}
@@ -369,8 +376,8 @@ func TestDecodeCanonicalOnly(t *testing.T) {
 // An empty snapshot has one encoding whoever made it: a new histogram's
 // snapshot and interval, one drained by intervals, Merge of nothing or of
 // empty snapshots, a downscale, a window, the decoder, an explicitly
-// configured default threshold; and likewise at another scale and zero
-// threshold.
+// configured default threshold, the zero Snapshot; and likewise at another
+// scale and zero threshold.
 func TestEmptySnapshotsEncodeAlike(t *testing.T) {
 	drained := func(opts ...Option) *Snapshot {
 		h := MustNew(opts...)
@@ -422,6 +429,7 @@ func TestEmptySnapshotsEncodeAlike(t *testing.T) {
 			"decoded":                     decoded(Merge()),
 			"WithZeroThreshold(MinValue)": MustNew(WithZeroThreshold(MinValue), WithScale(DefaultScale)).Snapshot(),
 			"by hand":                     emptyFields().decode(t),
+			"the zero Snapshot":           &Snapshot{},
 		}},
 		{"scale 3, zero threshold 1e-3", map[string]*Snapshot{
 			"New().Snapshot()":          MustNew(other...).Snapshot(),

@@ -477,8 +477,9 @@ func (h *Histogram) collect(drain bool) *Snapshot {
 	neg := span(func(s *shard) *directory { return &s.neg })
 	out := &Snapshot{scale: h.scale, zeroThr: h.zeroThr}
 	var fsum float64
-	var isum, nsum float64 // per shard exact; summed as floats so that many shards cannot overflow
-	maxKeys, minKeys := []uint64{left.pendingMax}, []uint64{left.pendingMin}
+	var isum, nsum float64       // per shard exact; summed as floats so that many shards cannot overflow
+	var maxBuf, minBuf [8]uint64 // enough for a few shards without allocating
+	maxKeys, minKeys := append(maxBuf[:0], left.pendingMax), append(minBuf[:0], left.pendingMin)
 	h.each(func(s *shard) {
 		gather(pos, &s.pos)
 		gather(neg, &s.neg)
@@ -498,7 +499,9 @@ func (h *Histogram) collect(drain bool) *Snapshot {
 	out.finish()
 	pendingMax, pendingMin := out.pickExtremes(maxKeys, minKeys, left.recentMax, left.recentMin)
 	if drain {
-		*left = leftover{pendingMax, pendingMin, maxKeys, minKeys}
+		left.pendingMax, left.pendingMin = pendingMax, pendingMin
+		left.recentMax = append(left.recentMax[:0], maxKeys...)
+		left.recentMin = append(left.recentMin[:0], minKeys...)
 	}
 	return out
 }

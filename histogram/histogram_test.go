@@ -265,3 +265,21 @@ func TestBytesCountsWhatReadsKeep(t *testing.T) {
 		t.Fatalf("Bytes() = %d after an interval, %d before", after, before)
 	}
 }
+
+// A snapshot or interval of latencies allocates the snapshot and its one
+// array of counts, nothing more (ADR 0002): choosing the extremes and
+// keeping what an Interval leaves for the next read reuse memory.
+func TestSnapshotAllocations(t *testing.T) {
+	h := MustNew()
+	for v := 1e-4; v < 10; v *= 1.01 {
+		h.Observe(v)
+	}
+	h.Interval()
+	h.Observe(0.003)
+	if n := testing.AllocsPerRun(100, func() { h.Snapshot() }); n != 2 {
+		t.Errorf("Snapshot allocates %v times; want 2", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { h.Observe(0.003); h.Interval() }); n != 2 {
+		t.Errorf("Interval allocates %v times; want 2", n)
+	}
+}
