@@ -10,7 +10,8 @@ import (
 // fields of io.prometheus.client.Histogram): Prometheus numbers bucket i+1
 // what this package numbers i, counts are delta-encoded across each sign's
 // buckets, and runs of buckets are described by spans. Gaps of up to two
-// empty buckets are kept inside a span, as client_golang does.
+// empty buckets are kept inside a span, as client_golang does. It is plain
+// data; a zero Native is a dst for AppendNative like any other.
 type Native struct {
 	Schema         int32
 	ZeroThreshold  float64

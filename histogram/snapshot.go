@@ -192,13 +192,15 @@ func represent(i, scale int) float64 {
 }
 
 // Quantile returns an estimate of the q-quantile (0 ≤ q ≤ 1): the value of
-// rank ⌈q·Count⌉ (at least 1) in sorted order, within RelativeError(Scale())
-// of the true value of that rank if it lies in a regular bucket, and within
-// ZeroThreshold of it if it lies in the zero bucket. The lowest rank is Min
-// and the highest Max, so Quantile(0) is Min and Quantile(1) is Max,
-// exactly; every other rank is the value that stands for its bucket (its
-// representative, 2lu/(l+u) for a bucket (l, u]; 0 for the zero bucket),
-// brought into [Min, Max]. Quantile never decreases as q grows. It returns
+// rank ⌈q·Count⌉ (at least 1) in sorted order. The lowest rank is Min and
+// the highest Max, so Quantile(0) is Min and Quantile(1) is Max, exactly;
+// every other rank is the value that stands for its bucket, brought into
+// [Min, Max]: the bucket's representative, 2lu/(l+u) for a bucket whose
+// absolute values run from l to u (within RelativeError(Scale()) of each of
+// them), or 0 for the zero bucket. So, when Min and Max are exact (see Min),
+// the estimate is within RelativeError(Scale()) of the true value of that
+// rank if it lies in a regular bucket, and within ZeroThreshold of it if it
+// lies in the zero bucket. Quantile never decreases as q grows. It returns
 // NaN for an empty snapshot or q outside [0, 1].
 func (s *Snapshot) Quantile(q float64) float64 {
 	s = s.orEmpty()
