@@ -161,6 +161,16 @@ func Index(v float64, scale int) int {
 // index is Index on the bits of |v| (a positive normal float) with the
 // scale's table already fetched (nil for scale ≤ 0).
 func index(bits uint64, scale int, m *mapping) int {
+	var shift uint
+	if m != nil {
+		shift = m.shift
+	}
+	return indexShift(bits, scale, m, shift)
+}
+
+// indexShift is index with m.shift passed in, so that a caller that keeps
+// it beside m loads both at once instead of one after the other.
+func indexShift(bits uint64, scale int, m *mapping, shift uint) int {
 	exp := int(bits>>52) - 1023
 	mant := bits & (1<<52 - 1)
 	if m == nil {
@@ -171,11 +181,13 @@ func index(bits uint64, scale int, m *mapping) int {
 		}
 		return i >> -scale
 	}
-	e := m.slots[(mant>>m.shift)&uint64(len(m.slots)-1)]
-	j := int(e & (1<<belowBits - 1))
-	if mant > e>>belowBits {
-		j++
-	}
+	e := m.slots[(mant>>shift)&uint64(len(m.slots)-1)]
+	// One more when mant is above the slot's boundary, without a branch:
+	// for latencies that comparison goes either way at random, and a
+	// mispredicted branch costs more than the rest of the index. Both are
+	// below 2^52, so boundary - mant wraps, setting the top bit, exactly
+	// when mant is larger.
+	j := int(e&(1<<belowBits-1)) + int((e>>belowBits-mant)>>63)
 	return exp<<scale + j - 1
 }
 
