@@ -38,26 +38,12 @@ type Adaptive struct {
 }
 
 // Add adds d, which may be negative.
-//
-// The uncontended path is small enough to be inlined into the caller: a
-// load of the cell pointer, a load of the base and one atomic add.
 func (a *Adaptive) Add(d int64) {
-	if a.cells.Load() == nil {
-		b := a.base.Load()
-		if a.base.Add(d) == b+d {
-			return
-		}
-		d = 0 // it landed on the base; what is left is the collision
-	}
-	a.slow(d)
-}
-
-// slow adds d to the cell the caller's probe selects, installing the first
-// cells if there are none yet (after a collision on the base, with d = 0).
-func (a *Adaptive) slow(d int64) {
 	cs := a.cells.Load()
 	if cs == nil {
-		a.collided(nil, 0)
+		if b := a.base.Load(); a.base.Add(d) != b+d {
+			a.collided(nil, 0)
+		}
 		return
 	}
 	h := cpu.StackHash()

@@ -32,6 +32,39 @@ func BenchmarkAdd(b *testing.B) {
 			}
 		})
 	})
+	// The floor: each goroutine adds to a padded cell of its own.
+	b.Run("own-cell", func(b *testing.B) {
+		cs := newCells(64, nil)
+		var next atomic.Int32
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			c := &cs.c[next.Add(1)&63].v
+			for pb.Next() {
+				c.Add(1)
+			}
+		})
+	})
+	// PerCPU's fast path written out in the loop: what PerCPU.Add costs
+	// without the call, which Go's inliner will not make (the method keeps a
+	// slow path, and every call costs 57 of the inliner's budget of 80).
+	b.Run("PerCPU-inline", func(b *testing.B) {
+		c := NewPerCPU()
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				cs := c.cells.Load()
+				h := cpu.StackHash()
+				if id := cpu.Hint(h); id < len(cs.c) {
+					cell := &cs.c[id].v
+					if v := cell.Load(); cell.Add(1) != v+1 {
+						cpu.Rehint(h)
+					}
+					continue
+				}
+				c.addGrow(1, h)
+			}
+		})
+	})
 	b.Run("Counter", func(b *testing.B) {
 		var c Counter
 		b.ReportAllocs()

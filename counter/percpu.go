@@ -42,36 +42,23 @@ func NewPerCPU() *PerCPU {
 }
 
 // Add adds d, which may be negative.
-//
-// It is small enough to be inlined into the caller: a hash of the stack
-// address, a load of the cached P, one atomic add, and a call out of line
-// only when the add noticed another writer or the array has no cell yet.
 func (p *PerCPU) Add(d int64) {
+	cs := p.cells.Load()
 	h := cpu.StackHash()
-	if cs := p.cells.Load(); cs != nil {
-		if id := cpu.Hint(h); id < len(cs.c) {
-			c := &cs.c[id].v
-			v := c.Load()
-			if c.Add(d) == v+d {
-				return
-			}
-			d = 0 // it landed; what is left is learning the P again
+	if id := cpu.Hint(h); cs != nil && id < len(cs.c) {
+		c := &cs.c[id].v
+		if v := c.Load(); c.Add(d) != v+d {
+			cpu.Rehint(h)
 		}
+		return
 	}
-	p.slow(d, h)
+	p.addGrow(d, h)
 }
 
-// slow learns the caller's P again and adds d to its cell, growing the array
-// if it has none for that P.
-func (p *PerCPU) slow(d int64, h uint64) {
+// addGrow adds d after making sure the array has a cell for the caller's P.
+func (p *PerCPU) addGrow(d int64, h uint64) {
 	id := cpu.Rehint(h)
-	cs := p.cells.Load()
-	if cs == nil || id >= len(cs.c) {
-		cs = p.grow(id)
-	}
-	if d != 0 {
-		cs.c[id].v.Add(d)
-	}
+	p.grow(id).c[id].v.Add(d)
 }
 
 // Inc adds one.
