@@ -96,7 +96,9 @@ func TestOneWriterIsUntested(t *testing.T) {
 		if r.Untested == "" || r.Overlap.WithWriters != 0 || r.Overlap.IncreasesWithWriters != 0 {
 			t.Errorf("%s with one writer: Untested %q, overlap %v; want untested with no overlap", r.Check, r.Untested, r.Overlap)
 		}
-		if r.Overlap.Adds == 0 {
+		// On one thread (js/wasm) a resize round's writer may not run at all
+		// before the round ends: it runs only when the checker blocks.
+		if r.Overlap.Adds == 0 && !(runtime.GOARCH == "wasm" && r.Check == "resize") {
 			t.Errorf("%s with one writer made no adds", r.Check)
 		}
 	}
