@@ -28,8 +28,9 @@ import (
 // keeps one group indexed by P, which is PerCPU's layout.
 //
 // Add is exact; Load is not an atomic snapshot across cells (see the
-// package doc). A PerNode costs 64 bytes per online CPU on amd64, plus at
-// most as much again for arrays it outgrew. The zero value is ready to use;
+// package doc). A PerNode costs 64 bytes per online CPU on amd64 (node 0's
+// group holds at least one cell per P, for the case where the OS does not
+// say), plus at most as much again for arrays it outgrew. The zero value is ready to use;
 // it reads the topology (once per process) and allocates a node's cells on
 // the first Add from that node.
 type PerNode struct {
@@ -173,27 +174,20 @@ func (p *PerNode) grow(g, r int) *cells {
 func (p *PerNode) Inc() { p.Add(1) }
 
 // Load returns the sum of the cells, node by node.
-func (p *PerNode) Load() int64 {
-	gs := p.groups.Load()
-	if gs == nil {
-		return 0
-	}
-	var t int64
-	for _, cs := range gs.g {
-		t += cs.sum()
-	}
-	return t
-}
+func (p *PerNode) Load() int64 { return p.total((*cells).sum) }
 
 // Drain takes the sum of the cells, node by node, and leaves zero behind.
-func (p *PerNode) Drain() int64 {
+func (p *PerNode) Drain() int64 { return p.total((*cells).drain) }
+
+// total applies read to each node's cells in turn and adds up the results.
+func (p *PerNode) total(read func(*cells) int64) int64 {
 	gs := p.groups.Load()
 	if gs == nil {
 		return 0
 	}
 	var t int64
 	for _, cs := range gs.g {
-		t += cs.drain()
+		t += read(cs)
 	}
 	return t
 }
