@@ -32,7 +32,7 @@ import (
 type Counter struct {
 	s     *Store
 	name  string
-	keys  []string // totals hash, epochs hash, retired set
+	keys  []string // totals hash, epochs hash
 	token string   // this process's claim token: a repeated claim is recognised
 
 	local counter.Adaptive // net adds since this process opened the counter
@@ -44,12 +44,14 @@ type Counter struct {
 	synced int64      // local.Load() already in pn
 
 	baseNet  atomic.Int64 // base P - N, once claimed
-	offset   atomic.Int64 // every other node's net plus baseNet, as of lastSync
+	offset   atomic.Int64 // every other node's net plus baseNet, as of lastSync; once dead, every entry's
 	lastSync atomic.Int64 // Unix nanoseconds
-	dead     atomic.Pointer[error]
-	// retired: the node's totals are in the "~retired" entry, so offset
-	// (every other entry) holds them, and adds no longer count.
-	retired atomic.Bool
+	written  atomic.Int64 // local.Load() as of the last write Redis confirmed
+	// dead: Redis refuses this process's writes (ErrRetired or
+	// ErrNodeTaken); its adds from then on count only locally, offset is
+	// the sum of every entry in Redis, and Value returns it.
+	dead    atomic.Pointer[error]
+	retired atomic.Bool // dead because the node was retired
 }
 
 // Counter returns the counter called name, made on first use: 1 to 128 of
@@ -63,9 +65,7 @@ func (s *Store) Counter(name string) (*Counter, error) {
 	if c, ok := s.counters[name]; ok {
 		return c, nil
 	}
-	c := &Counter{s: s, name: name, token: rand.Text(), keys: []string{
-		s.key(name, "c"), s.key(name, "c:epoch"), s.key(name, "c:retired"),
-	}}
+	c := &Counter{s: s, name: name, token: rand.Text(), keys: []string{s.key(name, "c"), s.key(name, "c:epoch")}}
 	s.counters[name] = c
 	return c, nil
 }
@@ -88,14 +88,26 @@ func (c *Counter) Local() int64 { return c.baseNet.Load() + c.local.Load() }
 // Value returns the cluster-wide value without a round trip: every other
 // node's total as of the last successful flush, plus this node's current
 // total. It is stale by at most Stats().Age for other nodes' adds (plus
-// their own flush interval) and exact for this node's. Once the node is
-// retired, its adds no longer count and Value is the value in Redis as of
-// the last flush.
+// their own flush interval) and exact for this node's. Once Redis refuses
+// this process's writes (Err is not nil: the node was retired, or another
+// process claimed it), Value is the value in Redis as of the last flush:
+// it no longer includes adds Redis refused (see Refused).
 func (c *Counter) Value() int64 {
-	if c.retired.Load() {
+	if c.dead.Load() != nil {
 		return c.offset.Load()
 	}
 	return c.offset.Load() + c.local.Load()
+}
+
+// Refused returns the net adds of this process that Redis refused: those
+// made after its last write Redis confirmed, once Err is not nil, and 0
+// before. (A confirmation lost on the way back makes it count the adds of
+// that write too, though Redis took them.)
+func (c *Counter) Refused() int64 {
+	if c.dead.Load() == nil {
+		return 0
+	}
+	return c.local.Load() - c.written.Load()
 }
 
 // Staleness returns the age of the counter's last successful sync (or the
@@ -108,8 +120,10 @@ func (c *Counter) Staleness() time.Duration {
 	return c.s.opts.Now().Sub(since)
 }
 
-// Err returns ErrRetired or ErrNodeTaken (wrapped) once the counter can no
-// longer write, and nil before.
+// Err returns ErrRetired or ErrNodeTaken (wrapped) once Redis refuses the
+// counter's writes, and nil before. It stays set: this process's later adds
+// count only locally. (A later process of the same node ID counts again,
+// as a new incarnation.)
 func (c *Counter) Err() error {
 	if p := c.dead.Load(); p != nil {
 		return *p
@@ -119,7 +133,7 @@ func (c *Counter) Err() error {
 
 // Load reads the value from Redis now: the sum over every node's fields,
 // with this node's replaced by its current totals if they are ahead (unless
-// the node is retired: its totals are then in the "~retired" entry).
+// Redis refuses its writes: the sum in Redis, then).
 func (c *Counter) Load(ctx context.Context) (int64, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.s.opts.Timeout)
 	defer cancel()
@@ -131,8 +145,8 @@ func (c *Counter) Load(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("redisstore: counter %q: %w", c.name, err)
 	}
-	if c.retired.Load() {
-		return others, nil
+	if c.dead.Load() != nil {
+		return others + int64(own[0]-own[1]), nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -145,11 +159,13 @@ func (c *Counter) Load(ctx context.Context) (int64, error) {
 
 // Retire flushes the store and then retires this node's entry of the
 // counter: its totals move, in one atomic step, into the "~retired" entry,
-// and the node can never write this counter again (nor can a later process
-// with the same node ID). Call it after the last Add, when a node with a
-// throwaway ID leaves for good, to keep the hash small.
+// and this process's writes are refused from then on. Call it after the
+// last Add, when a node leaves, to keep the hash small. A later process
+// with the same node ID comes back as a new incarnation, whose entry starts
+// from zero, and counts again.
 //
-// Adds after Retire (and adds racing with it) are not counted.
+// Adds after Retire (and adds racing with it) are not counted; Refused
+// counts them.
 func (c *Counter) Retire(ctx context.Context) error {
 	s := c.s
 	s.flushMu.Lock() // no flush between the last one and the retirement
@@ -157,40 +173,74 @@ func (c *Counter) Retire(ctx context.Context) error {
 	if err := s.flushLocked(ctx); err != nil {
 		return err
 	}
-	if err := s.Retire(ctx, c.name, s.opts.Node); err != nil {
+	if err := c.Err(); err != nil {
 		return err
 	}
-	c.markRetired(fmt.Errorf("%w: %q retired counter %q", ErrRetired, s.opts.Node, c.name))
+	c.mu.Lock()
+	epoch := c.epoch
+	c.mu.Unlock()
+	if err := s.retire(ctx, c.name, s.opts.Node, epoch); err != nil {
+		if redis.HasErrorPrefix(err, "ABACUS_STALE") {
+			err = fmt.Errorf("%w: counter %q: %w", ErrNodeTaken, c.name, err)
+			c.markDead(err, false)
+		}
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	if fields, err := s.client.HGetAll(ctx, c.keys[0]).Result(); err == nil {
-		if others, _, err := sumFields(fields, s.opts.Node); err == nil {
-			c.offset.Store(others)
+		if others, own, err := sumFields(fields, s.opts.Node); err == nil {
+			c.offset.Store(others + int64(own[0]-own[1]))
 		}
+	}
+	c.markDead(fmt.Errorf("%w: %q retired counter %q", ErrRetired, s.opts.Node, c.name), true)
+	return nil
+}
+
+// markDead records that Redis refuses the counter's writes: it writes no
+// more, and from the next read on Value and Load are the sum in Redis.
+func (c *Counter) markDead(err error, retired bool) {
+	if retired {
+		c.retired.Store(true)
+	}
+	c.dead.CompareAndSwap(nil, &err)
+}
+
+// lost returns the error a flush reports for a dead counter: while it has
+// adds Redis refused, or while another process holds its node ID, every
+// flush says so; a counter retired after its last add reports nothing.
+func (c *Counter) lost() error {
+	p := c.dead.Load()
+	if p == nil {
+		return nil
+	}
+	if n := c.Refused(); n != 0 || !c.retired.Load() {
+		return fmt.Errorf("%w (%d adds of this process not counted)", *p, n)
 	}
 	return nil
 }
 
-// markRetired records that the node's entry was retired: it writes no more,
-// and from the next read on Value and Load count its totals once, in the
-// "~retired" entry.
-func (c *Counter) markRetired(err error) {
-	c.retired.Store(true)
-	c.dead.Store(&err)
-}
-
 // Retire retires node's entry of the counter called name: the way to fold in
-// a node that crashed for good. Its totals as they are in Redis move into the
-// "~retired" entry, once (retiring again does nothing), and later writes of
-// the node are refused. Its adds that were never flushed are lost.
+// a node that crashed, or left without retiring. Its totals as they are in
+// Redis move into the "~retired" entry, once (retiring again does nothing),
+// and later writes of that incarnation of the node are refused (a process
+// still running under it reports ErrRetired). Its adds that were never
+// flushed are lost. A later process with the same node ID counts again, as
+// a new incarnation.
 func (s *Store) Retire(ctx context.Context, name, node string) error {
 	if !validName().MatchString(name) || !validName().MatchString(node) {
 		return fmt.Errorf("%w counter %q or node %q", ErrInvalid, name, node)
 	}
+	return s.retire(ctx, name, node, 0)
+}
+
+// retire runs the retire script for the incarnation epoch of node (0: the
+// current one).
+func (s *Store) retire(ctx context.Context, name, node string, epoch int64) error {
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
-	keys := []string{s.key(name, "c"), s.key(name, "c:epoch"), s.key(name, "c:retired")}
-	if err := scriptRetire.Run(ctx, s.client, keys, node).Err(); err != nil {
+	keys := []string{s.key(name, "c"), s.key(name, "c:epoch")}
+	if err := scriptRetire.Run(ctx, s.client, keys, node, epoch).Err(); err != nil {
 		return fmt.Errorf("redisstore: retiring %q from %q: %w", node, name, err)
 	}
 	return nil
@@ -210,10 +260,6 @@ func (c *Counter) needsClaim() bool {
 func (c *Counter) claimed(cmd *redis.Cmd) error {
 	reply, err := cmd.Slice()
 	if err != nil {
-		if redis.HasErrorPrefix(err, "ABACUS_RETIRED") {
-			err = fmt.Errorf("%w: counter %q: %w", ErrRetired, c.name, err)
-			c.markRetired(err)
-		}
 		return err
 	}
 	if len(reply) != 3 {
@@ -248,19 +294,17 @@ func (c *Counter) totalsLocked() (p, n uint64) {
 }
 
 type counterFlush struct {
-	c     *Counter
-	raise *redis.Cmd
-	all   *redis.MapStringStringCmd
+	c      *Counter
+	synced int64 // local.Load() that the raise writes
+	raise  *redis.Cmd
+	all    *redis.MapStringStringCmd
 }
 
 // prepare queues the raise of this node's fields and a read of all fields;
-// for a retired node, only the read.
+// for a counter whose writes Redis refuses, only the read.
 func (c *Counter) prepare(ctx context.Context, pipe redis.Pipeliner) *counterFlush {
-	if c.retired.Load() {
-		return &counterFlush{c: c, all: pipe.HGetAll(ctx, c.keys[0])}
-	}
 	if c.dead.Load() != nil {
-		return nil
+		return &counterFlush{c: c, all: pipe.HGetAll(ctx, c.keys[0])}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -269,7 +313,8 @@ func (c *Counter) prepare(ctx context.Context, pipe redis.Pipeliner) *counterFlu
 	}
 	p, n := c.totalsLocked()
 	return &counterFlush{
-		c: c,
+		c:      c,
+		synced: c.synced,
 		raise: scriptRaise.EvalSha(ctx, pipe, c.keys, c.s.opts.Node, c.epoch,
 			strconv.FormatUint(p, 10), strconv.FormatUint(n, 10)),
 		all: pipe.HGetAll(ctx, c.keys[0]),
@@ -278,39 +323,41 @@ func (c *Counter) prepare(ctx context.Context, pipe redis.Pipeliner) *counterFlu
 
 func (f *counterFlush) finish(now time.Time) error {
 	c := f.c
-	var dead error
 	if f.raise != nil {
-		if err := f.raise.Err(); err != nil {
-			switch {
-			case redis.HasErrorPrefix(err, "ABACUS_STALE"):
-				dead = fmt.Errorf("%w: counter %q: %w", ErrNodeTaken, c.name, err)
-				c.dead.Store(&dead)
-			case redis.HasErrorPrefix(err, "ABACUS_RETIRED"):
-				// Retired by another store: the read queued after the
-				// raise already counts the totals in "~retired".
-				dead = fmt.Errorf("%w: counter %q: %w", ErrRetired, c.name, err)
-				c.markRetired(dead)
-			default:
-				return fmt.Errorf("redisstore: writing counter %q: %w", c.name, err)
-			}
-			c.s.opts.Logger.Error("redisstore: counter stopped writing", "counter", c.name, "node", c.s.opts.Node, "err", dead)
+		err := f.raise.Err()
+		switch {
+		case err == nil:
+			c.written.Store(f.synced)
+		case redis.HasErrorPrefix(err, "ABACUS_STALE"):
+			c.markDead(fmt.Errorf("%w: counter %q: %w", ErrNodeTaken, c.name, err), false)
+		case redis.HasErrorPrefix(err, "ABACUS_RETIRED"):
+			// Retired by another store: the read queued after the raise
+			// already counts the totals in "~retired".
+			c.markDead(fmt.Errorf("%w: counter %q: %w", ErrRetired, c.name, err), true)
+		default:
+			return fmt.Errorf("redisstore: writing counter %q: %w", c.name, err)
+		}
+		if err != nil {
+			c.s.opts.Logger.Error("redisstore: Redis refuses this process's writes of a counter; its adds count only locally",
+				"counter", c.name, "node", c.s.opts.Node, "err", c.Err())
 		}
 	}
+	lost := c.lost()
 	fields, err := f.all.Result()
 	if err != nil {
-		return errors.Join(dead, err)
+		return errors.Join(lost, err)
 	}
-	others, _, err := sumFields(fields, c.s.opts.Node)
+	others, own, err := sumFields(fields, c.s.opts.Node)
 	if err != nil {
-		return errors.Join(dead, fmt.Errorf("redisstore: counter %q: %w", c.name, err))
+		return errors.Join(lost, fmt.Errorf("redisstore: counter %q: %w", c.name, err))
 	}
-	if c.retired.Load() {
-		c.offset.Store(others)
+	if c.dead.Load() != nil {
+		c.offset.Store(others + int64(own[0]-own[1]))
 	} else {
 		c.offset.Store(others + c.baseNet.Load())
 	}
 	c.lastSync.Store(now.UnixNano())
-	return dead
+	return lost
 }
 
 // sumFields sums P - N over the fields of every node but own (the "~retired"

@@ -68,13 +68,31 @@ func TestRestartContinues(t *testing.T) {
 	if second.Value() != 5 || second.Local() != 5 {
 		t.Fatalf("restarted node reads %d (local %d), want 7 - 2 = 5", second.Value(), second.Local())
 	}
-	// The old process, still around under the same ID, is refused.
-	err := first.s.Flush(ctx)
-	if !errors.Is(err, ErrNodeTaken) || !errors.Is(first.Err(), ErrNodeTaken) {
-		t.Fatalf("old process flush: %v, Err %v; want ErrNodeTaken", err, first.Err())
+	// The old process, still around under the same ID, is refused, and
+	// says so on every flush; its Value stops including what Redis refused.
+	first.Add(1)
+	for i := range 3 {
+		err := first.s.Flush(ctx)
+		if !errors.Is(err, ErrNodeTaken) || !errors.Is(first.Err(), ErrNodeTaken) {
+			t.Fatalf("old process flush %d: %v, Err %v; want ErrNodeTaken", i, err, first.Err())
+		}
+	}
+	if first.Value() != 5 || first.Refused() != 4 || first.s.Stats().RefusedAdds != 4 {
+		t.Fatalf("old process: Value %d, Refused %d, Stats %+v; want 5 and 4", first.Value(), first.Refused(), first.s.Stats())
 	}
 	if got, _ := second.Load(ctx); got != 5 {
 		t.Fatalf("after the refused write the total is %d, want 5", got)
+	}
+	if got, _ := first.Load(ctx); got != 5 {
+		t.Fatalf("the old process loads %d, want 5", got)
+	}
+	// It cannot retire the entry the new process holds.
+	if err := first.Retire(ctx); !errors.Is(err, ErrNodeTaken) {
+		t.Fatalf("old process retiring: %v, want ErrNodeTaken", err)
+	}
+	must(t, second.s.Flush(ctx))
+	if second.Err() != nil || second.Value() != 5 {
+		t.Fatalf("new process after the old one tried to retire: Err %v, Value %d", second.Err(), second.Value())
 	}
 }
 
@@ -92,13 +110,22 @@ func TestRetire(t *testing.T) {
 	if b.Value() != 42 {
 		t.Fatalf("after retiring a, b reads %d, want 42", b.Value())
 	}
-	// The retired node itself reads its totals once (in "~retired"), and
-	// adds after retirement do not count.
+	// The retired node itself reads its totals once (in "~retired"); it
+	// flushes without error while it adds nothing.
+	must(t, a.s.Flush(ctx))
+	if a.Value() != 42 || a.Refused() != 0 {
+		t.Fatalf("retired a after a flush: Value %d, Refused %d; want 42, 0", a.Value(), a.Refused())
+	}
+	// Adds after retirement do not count, and every flush says so.
 	a.Add(5)
 	if got, err := a.Load(ctx); err != nil || got != 42 || a.Value() != 42 {
 		t.Fatalf("retired a: Load %d, %v, Value %d; want 42", got, err, a.Value())
 	}
-	must(t, a.s.Flush(ctx))
+	for range 2 {
+		if err := a.s.Flush(ctx); !errors.Is(err, ErrRetired) || a.Refused() != 5 {
+			t.Fatalf("retired a with refused adds: flush %v, Refused %d", err, a.Refused())
+		}
+	}
 	if a.Value() != 42 {
 		t.Fatalf("retired a after a flush: Value %d; want 42", a.Value())
 	}
@@ -106,12 +133,31 @@ func TestRetire(t *testing.T) {
 	if _, ok := fields["a:p"]; ok || fields["~retired:p"] != "40" {
 		t.Fatalf("hash after retiring: %v", fields)
 	}
-	// A new process under the retired ID cannot claim it.
+	// A new process under the retired ID comes back as a new incarnation,
+	// starting from zero, and counts again.
 	again := mustCounter(t, newStore(t, rc, "a", nil), "c")
 	again.Add(1)
-	if err := again.s.Flush(ctx); !errors.Is(err, ErrRetired) || !errors.Is(again.Err(), ErrRetired) {
-		t.Fatalf("claiming a retired node: %v", err)
+	must(t, again.s.Flush(ctx))
+	must(t, b.s.Flush(ctx))
+	if again.Err() != nil || again.Local() != 1 || again.Value() != 43 || b.Value() != 43 {
+		t.Fatalf("a back: Err %v, Local %d, Value %d, b reads %d; want nil, 1, 43, 43", again.Err(), again.Local(), again.Value(), b.Value())
 	}
+	// The retired incarnation still cannot write, and a stale duplicate of
+	// its retirement changes nothing.
+	if err := a.s.Flush(ctx); !errors.Is(err, ErrRetired) {
+		t.Fatalf("the retired incarnation flushed: %v", err)
+	}
+	must(t, b.s.Retire(ctx, "c", "a")) // retires the new incarnation: its 1 moves to "~retired"
+	must(t, b.s.Flush(ctx))
+	if b.Value() != 43 {
+		t.Fatalf("after retiring a's second incarnation, b reads %d, want 43", b.Value())
+	}
+	again2 := mustCounter(t, newStore(t, rc, "a", nil), "c")
+	must(t, again2.s.Flush(ctx))
+	if again2.Value() != 43 {
+		t.Fatalf("a's third incarnation reads %d, want 43", again2.Value())
+	}
+	must(t, again2.Retire(ctx))
 	// A crashed node retired by another: its flushed totals count once.
 	x := mustCounter(t, newStore(t, rc, "x", nil), "c")
 	x.Add(8)
@@ -119,17 +165,19 @@ func TestRetire(t *testing.T) {
 	x.Add(1000) // never flushed
 	must(t, b.s.Retire(ctx, "c", "x"))
 	must(t, b.s.Flush(ctx))
-	if b.Value() != 50 {
-		t.Fatalf("after retiring x, b reads %d, want 50", b.Value())
+	if b.Value() != 51 {
+		t.Fatalf("after retiring x, b reads %d, want 51", b.Value())
 	}
-	if err := x.s.Flush(ctx); !errors.Is(err, ErrRetired) {
-		t.Fatalf("retired x flushed: %v", err)
+	for range 2 {
+		if err := x.s.Flush(ctx); !errors.Is(err, ErrRetired) || x.Refused() != 1000 {
+			t.Fatalf("retired x flushed: %v, Refused %d", err, x.Refused())
+		}
 	}
-	if got, _ := b.Load(ctx); got != 50 {
-		t.Fatalf("total %d after x's refused write, want 50", got)
+	if got, _ := b.Load(ctx); got != 51 {
+		t.Fatalf("total %d after x's refused write, want 51", got)
 	}
-	if got, err := x.Load(ctx); err != nil || got != 50 || x.Value() != 50 {
-		t.Fatalf("x retired by another store: Load %d, %v, Value %d; want 50", got, err, x.Value())
+	if got, err := x.Load(ctx); err != nil || got != 51 || x.Value() != 51 {
+		t.Fatalf("x retired by another store: Load %d, %v, Value %d; want 51", got, err, x.Value())
 	}
 }
 

@@ -64,17 +64,20 @@ func ExamplePresence() {
 	}
 	start := time.Now().Add(-2 * time.Minute)
 	online.Login("alice", "alice-phone", start)
+	online.Login("alice", "alice-laptop", start.Add(10*time.Second))
 	online.Heartbeat("alice", "alice-phone", start.Add(time.Minute))
 	online.Logout("alice", "alice-phone", start.Add(90*time.Second))
-	// A late heartbeat, stamped before the logout, cannot bring her back.
+	// A late heartbeat, stamped before the logout, cannot bring it back.
 	online.Heartbeat("alice", "alice-phone", start.Add(80*time.Second))
+	online.Heartbeat("bob", "bob-phone", start.Add(100*time.Second))
 
 	ctx := context.Background()
 	if err := store.Flush(ctx); err != nil {
 		log.Print(err) // retried by the next flush; nothing is lost
 	}
-	active, err := online.Active(ctx, time.Now())
-	fmt.Println(active, err)
+	// At Redis's clock: alice's laptop and bob's phone are online, 2 users.
+	active, err := online.Active(ctx)
+	fmt.Println(active.Sessions, active.Users, err)
 	users, err := online.Distinct(ctx, start, time.Now())
 	fmt.Println(users, err)
 }

@@ -29,38 +29,70 @@ type PresenceOptions struct {
 // A Presence is the set of online sessions shared by every process, in Redis:
 //
 //   - prefix:{name}:seen, a sorted set of session -> time of its latest login
-//     or heartbeat (milliseconds), written with ZADD GT so it only moves
-//     forward. The active count is ZCOUNT over (now - Timeout, +inf), so
-//     expiry needs no write and cannot race a heartbeat.
+//     or heartbeat (milliseconds). The active sessions are those stamped
+//     after now - Timeout: ZCOUNT, so expiry needs no write and cannot race
+//     a heartbeat.
 //   - prefix:{name}:gone, a sorted set of session -> time of its latest
 //     logout: the tombstone that stops a late heartbeat (stamped before the
 //     logout) from bringing the session back.
+//   - prefix:{name}:users, a sorted set of user -> the latest login or
+//     heartbeat over the user's sessions that have not logged out, with
+//     prefix:{name}:owner (session -> user) and prefix:{name}:byuser (an
+//     index of each user's sessions) to keep it right when a session ends.
+//     A user is online when that time is after now - Timeout: another
+//     ZCOUNT. So the count of users online is exact, like the count of
+//     sessions, and costs O(log n) to read, whatever the number of sessions.
 //   - prefix:{name}:hll:<period start>, a HyperLogLog (PFADD) of the users
 //     seen in each period, expiring after Retain periods; Distinct is PFCOUNT
 //     over the periods asked for.
 //
-// The same last-writer-wins rule as package presence applies, in a Lua
-// script, so events may reach Redis duplicated, late and out of order.
-// Events are buffered per session (only the latest counts) and written by the
-// store's flush; the flush also forgets tombstones and expired sessions once
-// they are older than Timeout + MaxSkew (ZREMRANGEBYSCORE).
+// The same last-writer-wins rule as package presence applies, in Lua
+// scripts, so events may reach Redis duplicated, late and out of order, and
+// a logout may arrive before its login. Events are buffered per session
+// (only the latest counts) and written by the store's flush; the flush also
+// forgets sessions, tombstones and users once they are older than Timeout +
+// MaxSkew.
 //
-// The active count counts sessions; users with several sessions count once
-// per session. For distinct users use Distinct.
+// # The clock of record
+//
+// Redis's clock (TIME on the master that holds the set) decides, not the
+// nodes': the cutoff of Active, the horizon of what is forgotten, and the
+// refusal of events stamped more than MaxSkew ahead. A node whose clock is
+// wrong can therefore neither expire other nodes' sessions early nor keep
+// its own sessions online past a later logout. Its events stamped too far
+// ahead are refused: by Apply, with an error wrapping presence.ErrFuture,
+// once the store has measured its clock against Redis's (Stats().Skew,
+// after the first flush), and otherwise by the flush, which counts them
+// (Refused, and abacus_redisstore_refused_events_total) and logs them.
+// Events stamped in the past are not refused: late events are normal after
+// an outage. A node whose clock runs behind stamps its sessions old, and
+// they expire early; the skew gauge (abacus_redisstore_clock_skew_seconds)
+// shows it, and the store logs a warning while the skew exceeds MaxSkew.
+//
+// After a failover to a replica whose clock differs from the old master's
+// by d, the new master's clock is the clock of record from the first script
+// it runs: if it is ahead, sessions expire up to d early and what is
+// forgotten moves forward by d (harmless while d <= MaxSkew, the margin the
+// horizon keeps); if it is behind, sessions stay active up to d longer and
+// events stamped up to d further ahead are refused. Stats().Skew jumps by d
+// at the next flush.
+//
+// All methods are safe for concurrent use.
 type Presence struct {
 	s    *Store
 	name string
 	opts PresenceOptions
-	seen string
-	gone string
+	keys []string // seen, gone, owner, byuser, users
 
 	mu      sync.Mutex
 	pending map[string]presence.Event
 	users   map[int64]map[string]struct{} // period start (Unix s) -> users
 
-	active   atomic.Int64
+	sessions atomic.Int64
+	online   atomic.Int64 // users with an active session
 	distinct atomic.Int64
 	lastSync atomic.Int64
+	refused  atomic.Uint64
 }
 
 // Presence returns the presence set called name (see Counter for the rules
@@ -80,8 +112,8 @@ func (s *Store) Presence(name string, opts PresenceOptions) (*Presence, error) {
 	}
 	p := &Presence{
 		s: s, name: name, opts: opts,
-		seen:    s.key(name, "seen"),
-		gone:    s.key(name, "gone"),
+		keys: []string{s.key(name, "seen"), s.key(name, "gone"), s.key(name, "owner"),
+			s.key(name, "byuser"), s.key(name, "users")},
 		pending: make(map[string]presence.Event),
 		users:   make(map[int64]map[string]struct{}),
 	}
@@ -123,13 +155,15 @@ func (p *Presence) Logout(user, session string, at time.Time) error {
 // Apply buffers an event for the next flush. Its time is truncated to the
 // millisecond, the resolution Redis keeps, so events of one session within
 // one millisecond are ties (a logout wins). It returns the errors of
-// presence.Event.Check, and ErrFull when MaxPending sessions are waiting.
+// presence.Event.Check, against the clock of record as this store last
+// measured it (see Stats().Skew), and ErrFull when MaxPending sessions are
+// waiting.
 func (p *Presence) Apply(e presence.Event) error {
 	// Redis keeps times in milliseconds; decide every tie at that
 	// resolution, here as there, so that where an event is decided cannot
 	// change the outcome.
 	e.At = e.At.Truncate(time.Millisecond)
-	if err := e.Check(p.s.opts.Now(), p.opts.MaxSkew); err != nil {
+	if err := e.Check(p.s.recordNow(), p.opts.MaxSkew); err != nil {
 		return err
 	}
 	p.mu.Lock()
@@ -160,6 +194,10 @@ func (p *Presence) Pending() int {
 	return len(p.pending)
 }
 
+// Refused returns how many events (and distinct-user sketch updates) Redis
+// refused because they were stamped more than MaxSkew ahead of its clock.
+func (p *Presence) Refused() uint64 { return p.refused.Load() }
+
 func (p *Presence) periodStart(t time.Time) int64 {
 	ps := int64(p.opts.Period / time.Second)
 	sec := t.Unix()
@@ -170,21 +208,45 @@ func (p *Presence) hllKey(start int64) string {
 	return p.s.key(p.name, "hll:"+strconv.FormatInt(start, 10))
 }
 
-// Active counts, in Redis, the sessions whose latest event is a login or
-// heartbeat stamped after now - Timeout. Events still in this process's
-// buffer are not counted until the next flush.
-func (p *Presence) Active(ctx context.Context, now time.Time) (int64, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.s.opts.Timeout)
-	defer cancel()
-	n, err := p.s.client.ZCount(ctx, p.seen, p.cut(now), "+inf").Result()
-	if err != nil {
-		return 0, fmt.Errorf("redisstore: counting %q: %w", p.name, err)
-	}
-	return n, nil
+// Active counts, in Redis and at Redis's clock, the sessions whose latest
+// event is a login or heartbeat stamped within the last Timeout, and the
+// distinct users with at least one such session. It costs one script of two
+// ZCOUNTs, O(log n): it does not scan the sessions. Events still in this
+// process's buffer are not counted until the next flush.
+func (p *Presence) Active(ctx context.Context) (presence.Counts, error) {
+	return p.count(ctx, p.s.pin())
 }
 
-func (p *Presence) cut(now time.Time) string {
-	return "(" + strconv.FormatInt(now.Add(-p.opts.Timeout).UnixMilli(), 10)
+// ActiveAt is Active at time at instead of Redis's clock. Sessions and
+// users stamped before Redis's clock minus Timeout + MaxSkew may have been
+// forgotten already, so only times after that are counted exactly.
+func (p *Presence) ActiveAt(ctx context.Context, at time.Time) (presence.Counts, error) {
+	return p.count(ctx, strconv.FormatInt(at.UnixMilli(), 10))
+}
+
+func (p *Presence) count(ctx context.Context, at string) (presence.Counts, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.s.opts.Timeout)
+	defer cancel()
+	c, _, err := p.countReply(scriptCount.Run(ctx, p.s.client, p.countKeys(), p.opts.Timeout.Milliseconds(), at))
+	if err != nil {
+		return presence.Counts{}, fmt.Errorf("redisstore: counting %q: %w", p.name, err)
+	}
+	return c, nil
+}
+
+func (p *Presence) countKeys() []string { return []string{p.keys[0], p.keys[4]} }
+
+// countReply reads the count script's reply: the counts and the time they
+// are for.
+func (p *Presence) countReply(cmd *redis.Cmd) (presence.Counts, time.Time, error) {
+	r, err := cmd.Int64Slice()
+	if err != nil {
+		return presence.Counts{}, time.Time{}, err
+	}
+	if len(r) != 3 {
+		return presence.Counts{}, time.Time{}, fmt.Errorf("%w: count replied %v", errBadReply, r)
+	}
+	return presence.Counts{Sessions: int(r[0]), Users: int(r[1])}, time.UnixMilli(r[2]), nil
 }
 
 // Distinct estimates, in Redis, the distinct users who logged in or sent a
@@ -209,10 +271,11 @@ func (p *Presence) Distinct(ctx context.Context, from, to time.Time) (int64, err
 	return n, nil
 }
 
-// Cached returns, without a round trip, the active sessions and the distinct
-// users of the current period as of the last successful flush.
-func (p *Presence) Cached() (active, distinct int64) {
-	return p.active.Load(), p.distinct.Load()
+// Cached returns, without a round trip, the active sessions and users and
+// the distinct users of the current period, as of the last successful flush
+// (Staleness says how long ago that was).
+func (p *Presence) Cached() (active presence.Counts, distinct int64) {
+	return presence.Counts{Sessions: int(p.sessions.Load()), Users: int(p.online.Load())}, p.distinct.Load()
 }
 
 // Staleness returns the age of the last successful flush of this set.
@@ -224,13 +287,18 @@ func (p *Presence) Staleness() time.Duration {
 	return p.s.opts.Now().Sub(since)
 }
 
+// collectBatch bounds the sessions one flush forgets, so that one script
+// never blocks Redis for long; the next flush goes on.
+const collectBatch = 1000
+
 type presenceFlush struct {
-	p        *Presence
-	now      time.Time
-	events   map[string]presence.Event
-	users    map[int64]map[string]struct{}
-	cmds     []redis.Cmder
-	active   *redis.IntCmd
+	p      *Presence
+	now    time.Time
+	events map[string]presence.Event
+	users  map[int64]map[string]struct{}
+	writes   []*redis.Cmd // events and sketches: -1 is a refusal
+	collect  *redis.Cmd
+	count    *redis.Cmd
 	distinct *redis.IntCmd
 }
 
@@ -243,62 +311,71 @@ func (p *Presence) prepare(ctx context.Context, pipe redis.Pipeliner, now time.T
 	p.users = make(map[int64]map[string]struct{})
 	p.mu.Unlock()
 
-	keys := []string{p.seen, p.gone}
+	pin := p.s.pin()
+	skew := p.opts.MaxSkew.Milliseconds()
 	for _, e := range f.events {
 		dir := "in"
 		if e.Kind == presence.Logout {
 			dir = "out"
 		}
-		f.cmds = append(f.cmds, scriptEvent.EvalSha(ctx, pipe, keys, dir, e.Session, e.At.UnixMilli()))
+		f.writes = append(f.writes, scriptEvent.EvalSha(ctx, pipe, p.keys, dir, e.Session, e.At.UnixMilli(), e.User, skew, pin))
 	}
-	ttl := time.Duration(p.opts.Retain+1) * p.opts.Period
+	ttl := int64((time.Duration(p.opts.Retain+1) * p.opts.Period) / time.Second)
 	for start, set := range f.users {
-		key := p.hllKey(start)
-		args := make([]any, 0, min(len(set), 1000))
+		key := []string{p.hllKey(start)}
+		args := make([]any, 4, 4+min(len(set), 1000))
+		args[0], args[1], args[2], args[3] = start*1000, skew, ttl, pin
 		for u := range set {
 			args = append(args, u)
 			if len(args) == cap(args) {
-				f.cmds = append(f.cmds, pipe.PFAdd(ctx, key, args...))
-				args = args[:0]
+				f.writes = append(f.writes, scriptSketch.EvalSha(ctx, pipe, key, args...))
+				args = args[:4]
 			}
 		}
-		if len(args) > 0 {
-			f.cmds = append(f.cmds, pipe.PFAdd(ctx, key, args...))
+		if len(args) > 4 {
+			f.writes = append(f.writes, scriptSketch.EvalSha(ctx, pipe, key, args...))
 		}
-		f.cmds = append(f.cmds, pipe.ExpireNX(ctx, key, ttl))
 	}
-	horizon := "(" + strconv.FormatInt(now.Add(-p.opts.Timeout-p.opts.MaxSkew).UnixMilli(), 10)
-	pipe.ZRemRangeByScore(ctx, p.seen, "-inf", horizon)
-	pipe.ZRemRangeByScore(ctx, p.gone, "-inf", horizon)
-	f.active = pipe.ZCount(ctx, p.seen, p.cut(now), "+inf")
-	f.distinct = pipe.PFCount(ctx, p.hllKey(p.periodStart(now)))
+	f.collect = scriptCollect.EvalSha(ctx, pipe, p.keys, (p.opts.Timeout+p.opts.MaxSkew).Milliseconds(), pin, collectBatch)
+	f.count = scriptCount.EvalSha(ctx, pipe, p.countKeys(), p.opts.Timeout.Milliseconds(), pin)
+	f.distinct = pipe.PFCount(ctx, p.hllKey(p.periodStart(p.s.recordNow())))
 	return f
 }
 
 // finish puts the events back if any write failed (they are idempotent, so
-// writing some of them twice is harmless) and caches the counts.
-func (f *presenceFlush) finish() error {
+// writing some of them twice is harmless), counts the refused ones and
+// caches the counts. It returns the number of writes Redis refused.
+func (f *presenceFlush) finish() (refused int, err error) {
 	p := f.p
 	var failed error
-	for _, c := range f.cmds {
+	for _, c := range f.writes {
 		if err := c.Err(); err != nil {
 			failed = err
 			break
 		}
+		if v, _ := c.Int64(); v < 0 {
+			refused++
+		}
+	}
+	if failed == nil {
+		failed = f.collect.Err()
 	}
 	if failed != nil {
 		p.requeue(f.events, f.users)
-		return fmt.Errorf("redisstore: presence %q: %w", p.name, failed)
+		return 0, fmt.Errorf("redisstore: presence %q: %w", p.name, failed)
 	}
-	if err := f.active.Err(); err != nil {
-		return err
+	p.refused.Add(uint64(refused))
+	c, _, err := p.countReply(f.count)
+	if err != nil {
+		return refused, fmt.Errorf("redisstore: counting %q: %w", p.name, err)
 	}
-	p.active.Store(f.active.Val())
-	if err := f.distinct.Err(); err == nil {
-		p.distinct.Store(f.distinct.Val())
+	p.sessions.Store(int64(c.Sessions))
+	p.online.Store(int64(c.Users))
+	if n, err := f.distinct.Result(); err == nil {
+		p.distinct.Store(n)
 	}
 	p.lastSync.Store(f.now.UnixNano())
-	return nil
+	return refused, nil
 }
 
 func (p *Presence) requeue(events map[string]presence.Event, users map[int64]map[string]struct{}) {

@@ -77,6 +77,17 @@ type Store struct {
 	lastErr      atomic.Pointer[error]
 	failingSince time.Time // guarded by flushMu
 	lastWarn     time.Time // guarded by flushMu
+	refusedWarn  time.Time // guarded by flushMu
+	skewWarn     time.Time // guarded by flushMu
+
+	// skew is this node's clock minus Redis's (nanoseconds), as measured
+	// by the last flush; measured says whether one has.
+	skew     atomic.Int64
+	measured atomic.Bool
+
+	// pinned, when set (by tests), replaces Redis's TIME in the scripts:
+	// the clock of record becomes this function.
+	pinned func() time.Time
 }
 
 // New returns a Store that writes through client. It returns an error
@@ -211,6 +222,7 @@ func (s *Store) flush(ctx context.Context) error {
 	}
 	now := s.opts.Now()
 	pipe := s.client.Pipeline()
+	clock := pipe.Time(ctx)
 	var cflush []*counterFlush
 	for _, c := range counters {
 		if f := c.prepare(ctx, pipe); f != nil {
@@ -222,16 +234,24 @@ func (s *Store) flush(ctx context.Context) error {
 		pflush = append(pflush, p.prepare(ctx, pipe, now))
 	}
 	_, execErr := pipe.Exec(ctx)
+	s.measure(clock, now, s.opts.Now())
+	s.warnSkew(presences, now)
 	first := claimErr
 	for _, f := range cflush {
 		if err := f.finish(now); err != nil && first == nil {
 			first = err
 		}
 	}
+	refused := 0
 	for _, f := range pflush {
-		if err := f.finish(); err != nil && first == nil {
+		n, err := f.finish()
+		refused += n
+		if err != nil && first == nil {
 			first = err
 		}
+	}
+	if refused > 0 {
+		s.warnRefused(refused, now)
 	}
 	if first == nil && execErr != nil && !errors.Is(execErr, redis.Nil) {
 		first = execErr
@@ -319,6 +339,15 @@ type Stats struct {
 	Syncs, Failures uint64
 	// LastError is the error of the last flush, nil if it succeeded.
 	LastError error
+	// Skew is this node's clock minus Redis's, measured by the last flush
+	// that reached Redis (within half its round trip); zero before.
+	Skew time.Duration
+	// RefusedEvents counts presence events and sketch updates Redis refused
+	// as stamped more than MaxSkew ahead of its clock.
+	RefusedEvents uint64
+	// RefusedAdds is the net adds of counters whose writes Redis refuses
+	// (Counter.Refused, summed): they count only in this process.
+	RefusedAdds int64
 }
 
 // Stats returns the sync statistics.
@@ -333,13 +362,31 @@ func (s *Store) Stats() Stats {
 	if p := s.lastErr.Load(); p != nil {
 		st.LastError = *p
 	}
+	st.Skew, _ = s.Skew()
+	st.RefusedEvents, st.RefusedAdds = s.refused()
 	return st
+}
+
+// refused sums the presence events and counter adds Redis refused.
+func (s *Store) refused() (events uint64, adds int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range s.presences {
+		events += p.Refused()
+	}
+	for _, c := range s.counters {
+		adds += c.Refused()
+	}
+	return events, adds
 }
 
 // Register adds the store's metrics to reg: abacus_redisstore_sync_age_seconds
 // (the staleness gauge), abacus_redisstore_syncs_total,
-// abacus_redisstore_sync_errors_total and abacus_redisstore_pending_events
-// (presence events waiting for a flush), each with a node label.
+// abacus_redisstore_sync_errors_total, abacus_redisstore_pending_events
+// (presence events waiting for a flush), abacus_redisstore_clock_skew_seconds
+// (Stats().Skew), abacus_redisstore_refused_events_total (Stats().RefusedEvents)
+// and abacus_redisstore_refused_adds (Stats().RefusedAdds), each with a node
+// label.
 func (s *Store) Register(reg *abacus.Registry) error {
 	labels := map[string]string{"node": s.opts.Node}
 	return errors.Join(
@@ -355,6 +402,15 @@ func (s *Store) Register(reg *abacus.Registry) error {
 		reg.GaugeFunc(abacus.Opts{Name: "abacus_redisstore_pending_events", ConstLabels: labels,
 			Help: "Presence events buffered for the next sync."},
 			func() float64 { return float64(s.pending()) }),
+		reg.GaugeFunc(abacus.Opts{Name: "abacus_redisstore_clock_skew_seconds", Unit: "seconds", ConstLabels: labels,
+			Help: "This node's clock minus Redis's, the clock of record, as measured by the last sync."},
+			func() float64 { return time.Duration(s.skew.Load()).Seconds() }),
+		reg.CounterFunc(abacus.Opts{Name: "abacus_redisstore_refused_events_total", ConstLabels: labels,
+			Help: "Presence events Redis refused as stamped more than MaxSkew ahead of its clock."},
+			func() float64 { e, _ := s.refused(); return float64(e) }),
+		reg.GaugeFunc(abacus.Opts{Name: "abacus_redisstore_refused_adds", ConstLabels: labels,
+			Help: "Net adds of counters whose writes Redis refuses (node retired, or node ID taken by another process): counted only locally."},
+			func() float64 { _, a := s.refused(); return float64(a) }),
 	)
 }
 

@@ -1,0 +1,83 @@
+package redisstore
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Redis's clock is the clock of record (see Presence): the scripts read
+// TIME on the master. The store measures its own clock against it on every
+// flush, to check events before buffering them and to report the skew.
+
+// measure records the skew from the TIME reply of a flush that was sent at
+// sent and answered by received (this node's clock): the node's clock at
+// the midpoint minus Redis's, uncertain by half the round trip.
+func (s *Store) measure(cmd *redis.TimeCmd, sent, received time.Time) {
+	if s.pinned != nil {
+		s.skew.Store(int64(sent.Sub(s.pinned())))
+		s.measured.Store(true)
+		return
+	}
+	t, err := cmd.Result()
+	if err != nil {
+		return
+	}
+	mid := sent.Add(received.Sub(sent) / 2)
+	s.skew.Store(int64(mid.Sub(t)))
+	s.measured.Store(true)
+}
+
+// Skew returns this node's clock minus Redis's, as measured by the last
+// flush that reached Redis, and whether any has.
+func (s *Store) Skew() (time.Duration, bool) {
+	return time.Duration(s.skew.Load()), s.measured.Load()
+}
+
+// recordNow estimates the clock of record: this node's clock corrected by
+// the measured skew (uncorrected before the first flush).
+func (s *Store) recordNow() time.Time {
+	if s.pinned != nil {
+		return s.pinned()
+	}
+	return s.opts.Now().Add(-time.Duration(s.skew.Load()))
+}
+
+// pin returns the scripts' clock argument: "0" for Redis's TIME, or the
+// pinned time in milliseconds.
+func (s *Store) pin() string {
+	if s.pinned == nil {
+		return "0"
+	}
+	return strconv.FormatInt(s.pinned().UnixMilli(), 10)
+}
+
+// warnRefused logs events Redis refused as stamped too far ahead, at most
+// once a minute. Called with flushMu held.
+func (s *Store) warnRefused(n int, now time.Time) {
+	if now.Sub(s.refusedWarn) < time.Minute {
+		return
+	}
+	s.refusedWarn = now
+	skew, _ := s.Skew()
+	s.opts.Logger.Warn("redisstore: presence events refused: stamped more than MaxSkew ahead of Redis's clock",
+		"node", s.opts.Node, "refused", n, "skew", skew.Round(time.Millisecond))
+}
+
+// warnSkew logs, at most once a minute, while this node's clock is further
+// from Redis's than a presence set's MaxSkew. Called with flushMu held.
+func (s *Store) warnSkew(presences []*Presence, now time.Time) {
+	skew, ok := s.Skew()
+	if !ok || now.Sub(s.skewWarn) < time.Minute {
+		return
+	}
+	for _, p := range presences {
+		if skew > p.opts.MaxSkew || -skew > p.opts.MaxSkew {
+			s.skewWarn = now
+			s.opts.Logger.Warn("redisstore: this node's clock is off Redis's by more than MaxSkew; Redis's decides",
+				"node", s.opts.Node, "skew", skew.Round(time.Millisecond), "presence", p.name, "max_skew", p.opts.MaxSkew)
+			return
+		}
+	}
+}
