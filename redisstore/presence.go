@@ -292,10 +292,10 @@ func (p *Presence) Staleness() time.Duration {
 const collectBatch = 1000
 
 type presenceFlush struct {
-	p      *Presence
-	now    time.Time
-	events map[string]presence.Event
-	users  map[int64]map[string]struct{}
+	p        *Presence
+	now      time.Time
+	events   map[string]presence.Event
+	users    map[int64]map[string]struct{}
 	writes   []*redis.Cmd // events and sketches: -1 is a refusal
 	collect  *redis.Cmd
 	count    *redis.Cmd
@@ -336,7 +336,7 @@ func (p *Presence) prepare(ctx context.Context, pipe redis.Pipeliner, now time.T
 			f.writes = append(f.writes, scriptSketch.EvalSha(ctx, pipe, key, args...))
 		}
 	}
-	f.collect = scriptCollect.EvalSha(ctx, pipe, p.keys, (p.opts.Timeout+p.opts.MaxSkew).Milliseconds(), pin, collectBatch)
+	f.collect = scriptCollect.EvalSha(ctx, pipe, p.keys, (p.opts.Timeout + p.opts.MaxSkew).Milliseconds(), pin, collectBatch)
 	f.count = scriptCount.EvalSha(ctx, pipe, p.countKeys(), p.opts.Timeout.Milliseconds(), pin)
 	f.distinct = pipe.PFCount(ctx, p.hllKey(p.periodStart(p.s.recordNow())))
 	return f
