@@ -20,21 +20,39 @@
 // total is the sum of the fields: every add of every node that reached Redis,
 // once. A per-event INCR has no such guard: a retried INCR counts twice.
 //
-// # Restarts, node IDs and retirement
+// # Node IDs: the rule
 //
-// When a process opens a counter, its first flush claims the node's entry: a
-// script bumps the node's epoch and returns the totals earlier processes of
-// the node left, which this one continues from. Writes carrying an older
-// epoch are refused, so a process that still runs under the same node ID
-// (node IDs must be unique among live processes) is detected: its counter
-// reports ErrNodeTaken and stops writing. A claim carries a random token of
-// its process, so the same claim executed twice (a go-redis retry, a late
-// duplicate) returns the same epoch instead of locking its own process out.
+// A node ID names one process at a time. Two processes running at once
+// must never share one; a process that replaces another (a restart, a
+// redeploy, a pod that comes back under a stable name) may, and should,
+// reuse its ID: it continues from the totals the earlier one left.
 //
-// A node that leaves for good can Retire: one script moves its totals into
-// the "~retired" entry and records the node as retired, so the move happens
-// once and later writes of the node are refused. Store.Retire does the same
-// for a node that crashed.
+// When a process opens a counter, its first flush claims the node's entry:
+// a script bumps the node's epoch (an incarnation number) and returns the
+// totals earlier incarnations left, which this one continues from. Writes
+// carrying an older epoch are refused. So when two live processes share an
+// ID, the later claim wins, and the older process cannot miss it: its
+// counter's Err wraps ErrNodeTaken, every flush returns that error (counted
+// in abacus_redisstore_sync_errors_total and logged), Refused and the gauge
+// abacus_redisstore_refused_adds say how many of its adds Redis did not take,
+// and its Value stops including them, so it reads what Redis holds. A claim
+// carries a random token of its process, so the same claim executed twice (a
+// go-redis retry, a late duplicate) returns the same epoch instead of locking
+// its own process out.
+//
+// # Retirement
+//
+// A node that leaves can Retire: one script moves its totals into the
+// "~retired" entry and marks its incarnation retired, so the move happens
+// once and later writes of that incarnation are refused. Store.Retire does
+// the same for a node that crashed. A node ID that was retired can come
+// back: the next process with it claims a new incarnation, whose entry starts
+// from zero (its old totals are already in "~retired"), and counts again. A
+// process whose incarnation was retired while it still ran (Store.Retire of
+// a node believed dead) is refused like one whose ID was taken: Err wraps
+// ErrRetired and every flush reports the adds Redis did not take. Only the
+// node's epoch stays in Redis after retirement: a few bytes per node ID ever
+// used.
 //
 // # When Redis is down
 //
@@ -57,6 +75,14 @@
 // append-only file on (appendfsync always), a Redis crash loses nothing it
 // acknowledged, and the nodes' next flushes restore any totals it lost.
 //
+// # Clocks
+//
+// Counters do not depend on clocks. Presence does, and Redis's clock is the
+// clock of record: see Presence for what it decides, what a node whose clock
+// is off sees, and what a failover does. Every flush measures this node's
+// clock against Redis's (Stats().Skew, the gauge
+// abacus_redisstore_clock_skew_seconds).
+//
 // # Keys
 //
 // Every key is prefix:{name}:suffix, the braces a Redis Cluster hash tag, so
@@ -64,9 +90,12 @@
 // on a single Redis and on a cluster:
 //
 //	prefix:{name}:c          hash   <node>:p, <node>:n -> decimal totals
-//	prefix:{name}:c:epoch    hash   <node> -> claim epoch
-//	prefix:{name}:c:retired  set    retired nodes
+//	prefix:{name}:c:epoch    hash   <node> -> epoch; <node>:token -> claim token;
+//	                                <node>:retired -> the last retired epoch
 //	prefix:{name}:seen       zset   session -> latest login/heartbeat (ms)
 //	prefix:{name}:gone       zset   session -> latest logout (ms)
+//	prefix:{name}:owner      hash   session -> user, for sessions in seen
+//	prefix:{name}:byuser     zset   <len(user) in 3 digits><user><session>, score 0
+//	prefix:{name}:users      zset   user -> latest login/heartbeat of its sessions in seen
 //	prefix:{name}:hll:<t>    HLL    users of the period starting at Unix time t
 package redisstore

@@ -17,12 +17,14 @@ import (
 )
 
 var (
-	// ErrRetired is reported for a counter whose node was retired: its writes
-	// are refused and it counts nothing more.
+	// ErrRetired is reported for a counter whose incarnation of the node was
+	// retired: its writes are refused and its later adds count only
+	// locally. A later process with the node ID counts again.
 	ErrRetired = errors.New("redisstore: node retired")
 	// ErrNodeTaken is reported when another process claimed the same node ID
 	// for the same counter: node IDs must be unique among live processes.
-	// This process keeps counting locally but its writes are refused.
+	// This process keeps counting locally but its writes are refused, and
+	// every flush reports it (see the package doc).
 	ErrNodeTaken = errors.New("redisstore: node claimed by another process")
 	// ErrInvalid is wrapped by errors about bad names, options and events.
 	ErrInvalid = errors.New("redisstore: invalid")
