@@ -64,8 +64,10 @@ func (r *redisSet) logout(_ int, user, _ string) error {
 	return err
 }
 
-func (r *redisSet) read() (int64, error) { return r.c.SCard(context.Background(), "active_users").Result() }
-func (r *redisSet) settle() error        { return nil }
+func (r *redisSet) read() (int64, error) {
+	return r.c.SCard(context.Background(), "active_users").Result()
+}
+func (r *redisSet) settle() error { return nil }
 
 // redisPresence: package redisstore. Each server buffers its events and a
 // background flush (every 100 ms here) writes them; a read is
