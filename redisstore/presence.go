@@ -287,6 +287,10 @@ func (p *Presence) Staleness() time.Duration {
 	return p.s.opts.Now().Sub(since)
 }
 
+// eventBatch is how many events one script call applies: fewer calls for
+// Redis to parse and dispatch, and still a short script.
+const eventBatch = 256
+
 // collectBatch bounds the sessions one flush forgets, so that one script
 // never blocks Redis for long; the next flush goes on.
 const collectBatch = 1000
@@ -296,7 +300,7 @@ type presenceFlush struct {
 	now      time.Time
 	events   map[string]presence.Event
 	users    map[int64]map[string]struct{}
-	writes   []*redis.Cmd // events and sketches: -1 is a refusal
+	writes   []*redis.Cmd // events and sketches: they reply how many Redis refused
 	collect  *redis.Cmd
 	count    *redis.Cmd
 	distinct *redis.IntCmd
@@ -313,12 +317,23 @@ func (p *Presence) prepare(ctx context.Context, pipe redis.Pipeliner, now time.T
 
 	pin := p.s.pin()
 	skew := p.opts.MaxSkew.Milliseconds()
+	args := make([]any, 0, 2+4*min(len(f.events), eventBatch))
 	for _, e := range f.events {
+		if len(args) == 0 {
+			args = append(args, skew, pin)
+		}
 		dir := "in"
 		if e.Kind == presence.Logout {
 			dir = "out"
 		}
-		f.writes = append(f.writes, scriptEvent.EvalSha(ctx, pipe, p.keys, dir, e.Session, e.At.UnixMilli(), e.User, skew, pin))
+		args = append(args, dir, e.Session, e.At.UnixMilli(), e.User)
+		if len(args) == cap(args) {
+			f.writes = append(f.writes, scriptEvent.EvalSha(ctx, pipe, p.keys, args...))
+			args = make([]any, 0, cap(args))
+		}
+	}
+	if len(args) > 0 {
+		f.writes = append(f.writes, scriptEvent.EvalSha(ctx, pipe, p.keys, args...))
 	}
 	ttl := int64((time.Duration(p.opts.Retain+1) * p.opts.Period) / time.Second)
 	for start, set := range f.users {
@@ -353,8 +368,8 @@ func (f *presenceFlush) finish() (refused int, err error) {
 			failed = err
 			break
 		}
-		if v, _ := c.Int64(); v < 0 {
-			refused++
+		if v, _ := c.Int64(); v != 0 {
+			refused += int(v)
 		}
 	}
 	if failed == nil {
