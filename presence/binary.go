@@ -9,17 +9,19 @@ import (
 	"github.com/abacusgo/abacus/internal/wire"
 )
 
-// The binary form of a State, version 1 (varints in shortest form; strings
+// The binary form of a State, version 2 (varints in shortest form; strings
 // as a varint length and bytes):
 //
-//	"AP" 0x01
-//	node epoch version period-seconds
+//	"AP" 0x02
+//	node epoch version period-seconds clock-unix-nanos (0 for the zero time)
 //	count, then per session: id user at-unix-nanos kind-byte
 //	count, then per period:  start-unix-seconds sketch (as a length and crdt.HLL's binary form)
-const binaryVersion = 1
+//
+// Version 1 is the same without clock-unix-nanos.
+const binaryVersion = 2
 
-// MarshalBinary returns the binary form of s, or an error wrapping
-// ErrInvalid if s does not pass Validate.
+// MarshalBinary returns the binary form of s (version 2), or an error
+// wrapping ErrInvalid if s does not pass Validate.
 func (s *State) MarshalBinary() ([]byte, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -29,6 +31,11 @@ func (s *State) MarshalBinary() ([]byte, error) {
 	b = binary.AppendUvarint(b, s.Cursor.Epoch)
 	b = binary.AppendUvarint(b, s.Cursor.Version)
 	b = binary.AppendUvarint(b, uint64(s.Period/time.Second))
+	var clock uint64
+	if !s.Clock.IsZero() {
+		clock = uint64(s.Clock.UnixNano())
+	}
+	b = binary.AppendUvarint(b, clock)
 	b = binary.AppendUvarint(b, uint64(len(s.Sessions)))
 	for _, x := range s.Sessions {
 		b = wire.AppendString(b, x.ID)
@@ -48,14 +55,16 @@ func (s *State) MarshalBinary() ([]byte, error) {
 	return b, nil
 }
 
-// UnmarshalBinary decodes the binary form into s, returning an error wrapping
-// ErrInvalid (and leaving s unchanged) for anything malformed.
+// UnmarshalBinary decodes the binary form, version 2 or 1, into s,
+// returning an error wrapping ErrInvalid (and leaving s unchanged) for
+// anything malformed or of another version. A state of version 1 decodes
+// with a zero Clock.
 func (s *State) UnmarshalBinary(data []byte) error {
 	if len(data) < 3 || data[0] != 'A' || data[1] != 'P' {
 		return fmt.Errorf("%w: not a binary presence state", ErrInvalid)
 	}
-	if data[2] != binaryVersion {
-		return fmt.Errorf("%w: binary format version %d (want %d)", ErrInvalid, data[2], binaryVersion)
+	if data[2] != 1 && data[2] != binaryVersion {
+		return fmt.Errorf("%w: binary format version %d (want 1 or %d)", ErrInvalid, data[2], binaryVersion)
 	}
 	d := wire.Decoder{B: data[3:], Invalid: ErrInvalid}
 	var out State
@@ -66,6 +75,13 @@ func (s *State) UnmarshalBinary(data []byte) error {
 		out.Period = time.Duration(sec) * time.Second
 	} else {
 		d.Fail("period of %d seconds", sec)
+	}
+	if data[2] >= 2 {
+		if clock := d.Uvarint("clock"); clock > 1<<63-1 {
+			d.Fail("clock %d out of range", clock)
+		} else if clock > 0 {
+			out.Clock = time.Unix(0, int64(clock)).UTC()
+		}
 	}
 	if n := d.Count("sessions", 6); n > 0 {
 		out.Sessions = make([]Session, n)

@@ -126,7 +126,8 @@ func TestStateBinary(t *testing.T) {
 	if err := back.UnmarshalBinary(b); err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(back.Sessions, s.Sessions) || back.Cursor != s.Cursor || back.Node != "n1" || len(back.Periods) != 1 {
+	if !reflect.DeepEqual(back.Sessions, s.Sessions) || back.Cursor != s.Cursor || back.Node != "n1" || len(back.Periods) != 1 ||
+		!back.Clock.Equal(t0.Add(time.Hour)) || back.Clock != s.Clock {
 		t.Fatalf("round trip changed the state")
 	}
 	if back.Periods[0].Users.Count() != s.Periods[0].Users.Count() {
@@ -143,7 +144,8 @@ func TestStateBinary(t *testing.T) {
 	}
 	for name, bad := range map[string][]byte{
 		"magic":     []byte("XP\x01"),
-		"version":   []byte("AP\x02"),
+		"version":   []byte("AP\x03"),
+		"clock":     []byte("AP\x02\x01n\x00\x00\x90\x1c\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01\x00\x00"),
 		"truncated": b[:len(b)-1],
 		"trailing":  append(bytes.Clone(b), 0),
 		"period":    []byte("AP\x01\x01n\x00\x00\x07\x00\x00"),
@@ -167,6 +169,7 @@ func FuzzStateBinary(f *testing.F) {
 	s := tr.State()
 	b, _ := s.MarshalBinary()
 	f.Add(b)
+	f.Add([]byte("AP\x01\x01n\x00\x00\x90\x1c\x01\x01s\x01u\x01\x01\x00")) // version 1
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var s State
 		if err := s.UnmarshalBinary(b); err != nil {
@@ -177,7 +180,7 @@ func FuzzStateBinary(f *testing.F) {
 			t.Fatalf("decoded a state that does not encode: %v", err)
 		}
 		var back State
-		if err := back.UnmarshalBinary(again); err != nil || !reflect.DeepEqual(back.Sessions, s.Sessions) {
+		if err := back.UnmarshalBinary(again); err != nil || !reflect.DeepEqual(back.Sessions, s.Sessions) || back.Clock != s.Clock {
 			t.Fatalf("re-encoding does not round trip: %v", err)
 		}
 		tr, _ := New(Options{Now: fixedClock(t0), Period: s.Period})

@@ -2,6 +2,7 @@ package presence
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -20,6 +21,10 @@ type State struct {
 	Cursor crdt.Cursor
 	// Period is the producer's Options.Period; trackers that merge must agree.
 	Period time.Duration
+	// Clock is the producer's clock when it made the state (set by
+	// DeltaSince); the zero time, as in a state decoded from binary version
+	// 1, says nothing about it.
+	Clock time.Time
 	// Sessions, sorted by ID, one each.
 	Sessions []Session
 	// Periods, sorted by Start, one each.
@@ -41,13 +46,17 @@ type Period struct {
 }
 
 // Validate checks what Merge needs: valid IDs and kinds, positive times,
-// sessions and periods sorted and unique, periods aligned to Period.
+// sessions and periods sorted and unique, periods aligned to Period, and a
+// Clock that is zero or after 1970 and representable in Unix nanoseconds.
 func (s *State) Validate() error {
 	if err := crdt.ValidNode(s.Node); err != nil {
 		return fmt.Errorf("%w state: %w", ErrInvalid, err)
 	}
 	if s.Period < time.Second || s.Period%time.Second != 0 || (24*time.Hour)%s.Period != 0 {
 		return fmt.Errorf("%w state: period %v", ErrInvalid, s.Period)
+	}
+	if !s.Clock.IsZero() && (s.Clock.Before(time.Unix(0, 1)) || s.Clock.After(time.Unix(0, math.MaxInt64))) {
+		return fmt.Errorf("%w state: clock %v out of range", ErrInvalid, s.Clock)
 	}
 	for i, x := range s.Sessions {
 		if err := validID("session", x.ID); err != nil {
@@ -88,15 +97,18 @@ func (t *Tracker) State() State { return t.DeltaSince(crdt.Cursor{}) }
 
 // DeltaSince returns the sessions and sketches that changed after cursor,
 // and the cursor to use next time; a cursor of another incarnation gets the
-// full state. The protocol is that of package crdt.
+// full state. The protocol is that of package crdt. The state's Clock is
+// the tracker's clock at the call.
 func (t *Tracker) DeltaSince(c crdt.Cursor) State {
+	now := t.opts.Now()
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	since := c.Version
 	if c.Epoch != t.epoch {
 		since = 0
 	}
-	s := State{Node: t.opts.Node, Cursor: crdt.Cursor{Epoch: t.epoch, Version: t.version}, Period: t.opts.Period}
+	s := State{Node: t.opts.Node, Cursor: crdt.Cursor{Epoch: t.epoch, Version: t.version}, Period: t.opts.Period,
+		Clock: time.Unix(0, now.UnixNano()).UTC()}
 	for id, r := range t.sessions {
 		if r.ver > since {
 			s.Sessions = append(s.Sessions, Session{ID: id, User: r.user, At: time.Unix(0, r.at).UTC(), Kind: r.kind})
