@@ -7,7 +7,8 @@ import (
 )
 
 // TestStateBinaryClock: the clock round-trips in version 2, the zero time
-// as 0; version 1 still decodes, with a zero Clock.
+// as 0; version 1 still decodes, with a zero Clock that Merge does not
+// measure.
 func TestStateBinaryClock(t *testing.T) {
 	at := time.Unix(0, 1_800_000_000_123_456_789).UTC()
 	cases := []struct {
@@ -44,6 +45,11 @@ func TestStateBinaryClock(t *testing.T) {
 			must(t, back.UnmarshalBinary(again))
 			if back.Clock != s.Clock {
 				t.Fatalf("clock %v came back as %v", s.Clock, back.Clock)
+			}
+			here := newTracker(t, Options{Node: "here", Now: fixedClock(at.Add(time.Hour))})
+			err = here.Merge(s)
+			if s.Clock.IsZero() != (err == nil) || !s.Clock.IsZero() && !errors.Is(err, ErrSkew) {
+				t.Fatalf("Merge = %v", err)
 			}
 		})
 	}

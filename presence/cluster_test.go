@@ -204,9 +204,10 @@ func TestDistinctAgesOut(t *testing.T) {
 	}
 }
 
-// TestMergeFutureSessions: a peer whose clock runs ahead cannot keep a
-// session online past its logout here: sessions stamped more than MaxSkew
-// ahead are not merged, as Apply refuses them.
+// TestMergeFutureSessions: a session a peer stamped an hour ahead does not
+// count here now, so a logout here ends what the tracker counts; it is held
+// and counts once the clock is within MaxSkew of its stamp, beating the
+// logout stamped before it, as last-writer-wins has it.
 func TestMergeFutureSessions(t *testing.T) {
 	now := t0
 	clock := func() time.Time { return now }
@@ -217,5 +218,12 @@ func TestMergeFutureSessions(t *testing.T) {
 	must(t, here.Logout("u", "s", t0.Add(time.Second)))
 	if c := here.ActiveAt(t0.Add(10 * time.Second)); c.Sessions != 0 {
 		t.Fatalf("a session stamped an hour ahead is online here: %+v", c)
+	}
+	if st := here.Stats(); st.HeldSessions != 1 {
+		t.Fatalf("the session is not held: %+v", st)
+	}
+	now = t0.Add(time.Hour - 30*time.Second)
+	if c := here.Active(); c.Sessions != 1 {
+		t.Fatalf("the held session does not count once due: %+v", c)
 	}
 }

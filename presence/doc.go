@@ -26,8 +26,43 @@
 // stamped before t, and any such event is expired by t + Timeout. So Collect
 // drops tombstones, and expired sessions, once they are older than the
 // horizon Timeout + MaxSkew: an event that arrives after that changes no
-// count. MaxSkew bounds how far event clocks may run ahead; events stamped
-// further in the future than MaxSkew are rejected.
+// count. MaxSkew bounds how far ahead of the clock an event is stamped when
+// it is applied (see Clocks).
+//
+// # Clocks
+//
+// Counts rest on timestamps from clocks that disagree. MaxSkew is how far
+// ahead of the tracker's clock a stamp may be and count at once. Nothing
+// stamped otherwise is dropped silently; it is held or refused, and
+// counted:
+//
+//   - Apply refuses an event stamped more than MaxSkew ahead with an error
+//     wrapping ErrFuture: the caller has it back.
+//   - Merge holds the session records stamped more than MaxSkew ahead, and
+//     the sketches of periods starting more than MaxSkew ahead, and applies
+//     each, as if merged then, once the clock is within MaxSkew of it. A
+//     peer whose clock runs ahead loses nothing: its sessions count from
+//     MaxSkew before their stamp. The hold takes Options.MaxHeld sessions
+//     and Retain sketches; Merge refuses what does not fit with an error
+//     wrapping ErrFuture, having merged or held the rest.
+//   - A State carries its producer's clock (State.Clock, set by
+//     DeltaSince). Merge refuses, merging nothing, a state whose Clock is
+//     more than MaxSkew + MaxTransit behind the tracker's clock, with an
+//     error wrapping ErrSkew: a peer whose clock runs behind stamps
+//     heartbeats that arrive old and count short, and none at all once it
+//     is Timeout behind. A Clock ahead is measured, not refused: the hold
+//     deals with its stamps.
+//   - Stats, and Register for a metrics registry, report what is held,
+//     what was refused ahead and behind, and each peer's latest measured
+//     skew.
+//
+// Stamps are never clamped: moving one would reorder last-writer-wins on
+// one tracker and not on another, and merges would no longer commute.
+// Merging is idempotent, so a transport that keeps its cursor when Merge
+// returns an error and sends DeltaSince(cursor) again later offers what
+// was refused again: it is merged once the hold has room or the clocks
+// agree. A state kept for later, such as a snapshot, is old by design:
+// set its Clock to the zero time before merging it.
 //
 // # Cluster view
 //

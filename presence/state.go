@@ -22,8 +22,9 @@ type State struct {
 	// Period is the producer's Options.Period; trackers that merge must agree.
 	Period time.Duration
 	// Clock is the producer's clock when it made the state (set by
-	// DeltaSince); the zero time, as in a state decoded from binary version
-	// 1, says nothing about it.
+	// DeltaSince), by which Merge measures the producer's clock skew; the
+	// zero time, as in a state decoded from binary version 1, is not
+	// measured.
 	Clock time.Time
 	// Sessions, sorted by ID, one each.
 	Sessions []Session
@@ -98,8 +99,10 @@ func (t *Tracker) State() State { return t.DeltaSince(crdt.Cursor{}) }
 // DeltaSince returns the sessions and sketches that changed after cursor,
 // and the cursor to use next time; a cursor of another incarnation gets the
 // full state. The protocol is that of package crdt. The state's Clock is
-// the tracker's clock at the call.
+// the tracker's clock at the call. What Merge holds is not part of the
+// state until the clock reaches it (see Merge).
 func (t *Tracker) DeltaSince(c crdt.Cursor) State {
+	t.releaseDue()
 	now := t.opts.Now()
 	t.mu.RLock()
 	defer t.mu.RUnlock()
@@ -126,12 +129,33 @@ func (t *Tracker) DeltaSince(c crdt.Cursor) State {
 	return s
 }
 
-// Merge joins a State of another tracker (or of this one) into t. It returns
-// an error wrapping ErrInvalid, and merges nothing, if s is malformed or was
-// made with another Period. Sketches of periods older than Retain are
-// skipped, and so are sessions stamped more than MaxSkew ahead of this
-// tracker's clock, which Apply would refuse: a peer whose clock runs ahead
-// cannot keep a session online here past its logout.
+// Merge joins a State of another tracker (or of this one) into t.
+//
+// It returns an error wrapping ErrInvalid, and merges nothing, if s is
+// malformed or was made with another Period. It returns an error wrapping
+// ErrSkew, and merges nothing, if s.Clock is more than MaxSkew + MaxTransit
+// behind this tracker's clock: the producer's clock runs behind, so its
+// heartbeats arrive old and count short or not at all. A zero s.Clock is
+// not measured (set it so to merge a state kept for later, such as a
+// snapshot).
+//
+// Otherwise it merges every session stamped at most MaxSkew ahead of this
+// tracker's clock and every sketch of a period starting no later than
+// that, and holds the others, up to MaxHeld sessions and Retain sketches:
+// each held one is applied, as if merged then, once the clock is within
+// MaxSkew of its stamp (see Tracker). So a peer whose clock runs ahead
+// loses nothing, and its sessions count here from MaxSkew before their
+// stamp, as Apply would take them; once applied, a session beats events
+// stamped before it, a logout here included. If the hold is full, Merge
+// refuses the sessions and sketches that do not fit, counts them (see
+// Stats) and returns an error wrapping ErrFuture, having merged or held all
+// the rest. Merging is idempotent and a session held twice is held once,
+// so a transport that keeps its cursor when Merge errs and sends
+// DeltaSince(cursor) again later offers what was refused again: it is
+// merged once the hold has room or the clocks agree.
+//
+// Sketches of periods older than Retain periods are skipped: Distinct
+// counts nothing there.
 func (t *Tracker) Merge(s State) error {
 	if err := s.Validate(); err != nil {
 		return err
@@ -139,19 +163,48 @@ func (t *Tracker) Merge(s State) error {
 	if s.Period != t.opts.Period {
 		return fmt.Errorf("%w state: period %v from %q, this tracker uses %v", ErrInvalid, s.Period, s.Node, t.opts.Period)
 	}
-	limit := t.opts.Now().Add(t.opts.MaxSkew).UnixNano()
+	now := t.opts.Now()
+	limitNanos, limitSec := t.limit(now)
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if err := t.measure(&s, now); err != nil {
+		return err
+	}
+	t.release(limitNanos, limitSec)
+	var sessions, periods int // refused
 	for _, x := range s.Sessions {
-		if at := x.At.UnixNano(); at <= limit {
+		at := x.At.UnixNano()
+		if at <= limitNanos {
 			t.put(x.ID, x.User, at, x.Kind)
+		} else if !t.holdSession(heldSession{id: x.ID, user: x.User, at: at, kind: x.Kind}) {
+			sessions++
 		}
 	}
 	for _, p := range s.Periods {
-		if mine := t.periodLocked(p.Start.Unix()); mine != nil && mine.users.Merge(p.Users) {
-			t.version++
-			mine.ver = t.version
+		start := p.Start.Unix()
+		if start <= limitSec {
+			t.mergePeriod(start, p.Users)
+		} else if !t.holdPeriod(start, p.Users) {
+			periods++
 		}
 	}
-	return nil
+	if sessions == 0 && periods == 0 {
+		return nil
+	}
+	t.refused.futureSessions += uint64(sessions)
+	t.refused.futurePeriods += uint64(periods)
+	return fmt.Errorf("%w: refused %d sessions and %d period sketches from %q stamped after %v (the clock + MaxSkew %v): "+
+		"the hold is full (%d sessions, MaxHeld %d; %d sketches, Retain %d); the rest is merged or held",
+		ErrFuture, sessions, periods, s.Node, time.Unix(0, limitNanos).UTC(), t.opts.MaxSkew,
+		len(t.held.sessions), t.opts.MaxHeld, len(t.held.periods), t.opts.Retain)
+}
+
+// mergePeriod merges users into the sketch of the period starting at start
+// (Unix seconds), unless that period is older than Retain. Called with mu
+// held.
+func (t *Tracker) mergePeriod(start int64, users *crdt.HLL) {
+	if mine := t.periodLocked(start); mine != nil && mine.users.Merge(users) {
+		t.version++
+		mine.ver = t.version
+	}
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -40,8 +42,13 @@ var (
 	// ErrInvalid is wrapped by errors about malformed events and states.
 	ErrInvalid = errors.New("presence: invalid")
 	// ErrFuture is wrapped by the error for an event stamped further ahead of
-	// the tracker's clock than MaxSkew.
+	// the tracker's clock than MaxSkew (from Apply), and by Merge's error for
+	// sessions and sketches stamped that far ahead that did not fit in the
+	// hold.
 	ErrFuture = errors.New("presence: event from the future")
+	// ErrSkew is wrapped by Merge's error for a state whose producer's clock
+	// is more than MaxSkew + MaxTransit behind this tracker's.
+	ErrSkew = errors.New("presence: clock skew")
 )
 
 // MaxIDLen is the longest user or session ID, in bytes.
@@ -56,9 +63,25 @@ type Options struct {
 	// heartbeat (default 5 minutes).
 	Timeout time.Duration
 	// MaxSkew is how far ahead of the tracker's clock an event may be
-	// stamped (default 30 seconds). Tombstones and expired sessions are
-	// forgotten Timeout + MaxSkew after their timestamp.
+	// stamped to count at once (default 30 seconds): Apply refuses an event
+	// stamped further ahead, Merge holds such sessions and sketches until
+	// the clock is within MaxSkew of them (see MaxHeld). Tombstones and
+	// expired sessions are forgotten Timeout + MaxSkew after their
+	// timestamp.
 	MaxSkew time.Duration
+	// MaxTransit is how long a State may take from DeltaSince on its
+	// producer to Merge here (default 30 seconds): Merge refuses a state
+	// whose Clock is more than MaxSkew + MaxTransit behind this tracker's
+	// clock. Keep MaxSkew + MaxTransit well under Timeout: a heartbeat that
+	// arrives d old counts for only Timeout - d.
+	MaxTransit time.Duration
+	// MaxHeld is how many session records Merge holds, stamped more than
+	// MaxSkew ahead of this tracker's clock, until the clock is within
+	// MaxSkew of them (default 10000, about 100 bytes each plus their IDs).
+	// Sketches of periods starting that far ahead are held too, at most
+	// Retain of them. Merge refuses what does not fit, with an error
+	// wrapping ErrFuture.
+	MaxHeld int
 	// Period is the granularity of Distinct (default one hour); a whole
 	// number of seconds that divides a day.
 	Period time.Duration
@@ -90,6 +113,12 @@ func (o *Options) fill() error {
 	if o.MaxSkew == 0 {
 		o.MaxSkew = 30 * time.Second
 	}
+	if o.MaxTransit == 0 {
+		o.MaxTransit = 30 * time.Second
+	}
+	if o.MaxHeld == 0 {
+		o.MaxHeld = 10000
+	}
 	if o.Period == 0 {
 		o.Period = time.Hour
 	}
@@ -100,8 +129,8 @@ func (o *Options) fill() error {
 		o.Now = time.Now
 	}
 	switch {
-	case o.Timeout < 0 || o.MaxSkew < 0 || o.Retain < 0:
-		return fmt.Errorf("%w options: negative Timeout, MaxSkew or Retain", ErrInvalid)
+	case o.Timeout < 0 || o.MaxSkew < 0 || o.MaxTransit < 0 || o.MaxHeld < 0 || o.Retain < 0:
+		return fmt.Errorf("%w options: negative Timeout, MaxSkew, MaxTransit, MaxHeld or Retain", ErrInvalid)
 	case o.Period < time.Second || o.Period%time.Second != 0 || (24*time.Hour)%o.Period != 0:
 		return fmt.Errorf("%w options: Period %v is not whole seconds dividing a day", ErrInvalid, o.Period)
 	}
@@ -112,10 +141,13 @@ func (o *Options) fill() error {
 // logout events that may arrive late, twice or out of order.
 //
 // All methods are safe for concurrent use; they serialise on one RWMutex.
-// Events and merges cost a map update and at most one heap push; the active
-// counts are kept as events arrive, so Active costs O(1) plus the expiries
-// that came due (see ActiveAt). Counts are exact for the events and states
-// applied before the call.
+// Events and merges cost a map update and at most one heap push per session;
+// the active counts are kept as events arrive, so Active costs O(1) plus the
+// expiries that came due (see ActiveAt). Counts are exact for the events and
+// states applied before the call; a session Merge held (see Merge) is
+// applied, as if merged then, by the first Apply, Merge, Active, ActiveAt,
+// Distinct, Collect, DeltaSince, Len or Stats after the clock is within
+// MaxSkew of its stamp.
 type Tracker struct {
 	opts  Options
 	epoch uint64
@@ -130,6 +162,13 @@ type Tracker struct {
 	online int
 	users  map[string]int // online sessions per user
 	due    dueHeap
+
+	// What Merge holds for later (see hold.go), the earliest stamp held
+	// (math.MaxInt64 if none), and the clock counts (see stats.go).
+	held     hold
+	heldNext atomic.Int64
+	refused  refused
+	peers    map[string]peerClock
 }
 
 type record struct {
@@ -154,13 +193,17 @@ func New(opts Options) (*Tracker, error) {
 	if err := opts.fill(); err != nil {
 		return nil, err
 	}
-	return &Tracker{
+	t := &Tracker{
 		opts:     opts,
 		epoch:    1 + rand.Uint64N(1<<53-1),
 		sessions: make(map[string]*record),
 		periods:  make(map[int64]*period),
 		users:    make(map[string]int),
-	}, nil
+		held:     hold{keys: make(map[heldSession]struct{}), periods: make(map[int64]*crdt.HLL)},
+		peers:    make(map[string]peerClock),
+	}
+	t.heldNext.Store(math.MaxInt64)
+	return t, nil
 }
 
 // Login records that session of user started at at.
@@ -190,14 +233,18 @@ type Event struct {
 // unknown kind, an empty or oversized ID or a zero time, and one wrapping
 // ErrFuture for an event stamped more than MaxSkew ahead of the clock.
 // Applying an event again, or after later events of its session, changes
-// nothing but the distinct-user sketches.
+// nothing but the distinct-user sketches. An event Apply accepts is stamped
+// at most MaxSkew ahead, so its sketch is of a period no later than the one
+// holding the clock + MaxSkew.
 func (t *Tracker) Apply(e Event) error {
-	if err := e.Check(t.opts.Now(), t.opts.MaxSkew); err != nil {
+	now := t.opts.Now()
+	if err := e.Check(now, t.opts.MaxSkew); err != nil {
 		return err
 	}
 	at := e.At.UnixNano()
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.release(t.limit(now))
 	t.put(e.Session, e.User, at, e.Kind)
 	if e.Kind != Logout {
 		if p := t.periodLocked(at / 1e9); p != nil && p.users.AddString(e.User) {
@@ -267,6 +314,13 @@ func newer(at int64, kind Kind, user string, oat int64, okind Kind, ouser string
 	return user > ouser
 }
 
+// limit returns now + MaxSkew, the latest stamp applied at once, in Unix
+// nanoseconds and in whole Unix seconds.
+func (t *Tracker) limit(now time.Time) (nanos, sec int64) {
+	l := now.Add(t.opts.MaxSkew)
+	return l.UnixNano(), l.Unix()
+}
+
 // periodLocked returns the sketch of the period holding sec (Unix seconds),
 // made if needed, or nil if that period is older than Retain periods.
 func (t *Tracker) periodLocked(sec int64) *period {
@@ -310,11 +364,13 @@ func (t *Tracker) Active() Counts { return t.ActiveAt(t.opts.Now()) }
 // stamped after now - Timeout, and their distinct users. The tracker keeps
 // these counts as events arrive, so asking for a time at or after the latest
 // one asked for costs O(1) plus O(log n) per session that expired since;
-// asking for an earlier time scans every session.
+// asking for an earlier time scans every session. Sessions Merge holds count
+// once the tracker's clock (not now) is within MaxSkew of their stamp.
 func (t *Tracker) ActiveAt(now time.Time) Counts {
 	ns := now.UnixNano()
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.releaseLocked()
 	if ns >= t.mark {
 		t.advance(ns)
 		return Counts{Sessions: t.online, Users: len(t.users)}
@@ -337,6 +393,7 @@ func (t *Tracker) ActiveAt(now time.Time) Counts {
 // holding to, inclusive, within crdt.HLLError. Periods older than Retain
 // periods count nothing.
 func (t *Tracker) Distinct(from, to time.Time) uint64 {
+	t.releaseDue()
 	lo, hi := t.periodStart(from.Unix()), t.periodStart(to.Unix())
 	// Periods past Retain count nothing, whether or not Collect has run.
 	lo = max(lo, t.periodStart(t.opts.Now().Unix())-int64(t.opts.Retain-1)*t.periodSeconds())
@@ -353,13 +410,22 @@ func (t *Tracker) Distinct(from, to time.Time) uint64 {
 
 // Collect forgets what can no longer change a count: tombstones and expired
 // sessions stamped before now - Timeout - MaxSkew, and sketches of periods
-// older than Retain periods. It returns how many sessions it forgot.
+// older than Retain periods. It first applies what Merge holds that came
+// due by the tracker's clock, and it forgets the clock skew of peers not
+// measured since now - Timeout - MaxSkew (see Stats). It returns how many
+// sessions it forgot.
 func (t *Tracker) Collect(now time.Time) int {
 	horizon := now.Add(-t.opts.Timeout - t.opts.MaxSkew).UnixNano()
 	oldest := t.periodStart(now.Unix()) - int64(t.opts.Retain-1)*t.periodSeconds()
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.releaseLocked()
 	t.advance(now.UnixNano())
+	for node, p := range t.peers {
+		if p.at < horizon {
+			delete(t.peers, node)
+		}
+	}
 	n := 0
 	for id, r := range t.sessions {
 		if r.at < horizon && !r.online {
@@ -377,7 +443,9 @@ func (t *Tracker) Collect(now time.Time) int {
 }
 
 // Len returns how many sessions the tracker remembers, tombstones included.
+// Sessions Merge holds (see Stats) are not among them until applied.
 func (t *Tracker) Len() int {
+	t.releaseDue()
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	return len(t.sessions)
