@@ -67,7 +67,7 @@ var errUsage = errors.New("usage")
 
 // errMismatch is wrapped by the error run returns when the final check finds
 // Redis disagreeing with the exact model (exit status 1).
-var errMismatch = errors.New("logins or active sessions in Redis differ from the exact model")
+var errMismatch = errors.New("logins, active sessions or users online in Redis differ from the exact model")
 
 // config is the parsed command line.
 type config struct {
@@ -104,6 +104,9 @@ Every -report it prints one line:
                    totals) | the exact number of logins so far
   active sessions  sessions online according to Redis (ZCOUNT of the recent
                    logins and heartbeats) | the exact model
+  users online     users with at least one session online, according to
+                   Redis (ZCOUNT of each user's latest live session) | the
+                   exact model
   distinct users   users seen since the start: HyperLogLog estimate in Redis
                    (PFCOUNT) | the exact number
   expired          sessions that vanished without a logout and timed out
@@ -115,8 +118,8 @@ Every -report it prints one line:
 Redis trails the exact numbers by up to one sync interval. On exit (after
 -duration, or on Ctrl-C) the traffic stops, every node syncs a last time and a
 summary checks that Redis agrees with the model: logins exactly, active
-sessions exactly, distinct users within HyperLogLog error. The exit status is 1
-if logins or active sessions differ. Logs go to stderr, the report to stdout.
+sessions and users online exactly, distinct users within HyperLogLog error.
+The exit status is 1 if logins, active sessions or users online differ. Logs go to stderr, the report to stdout.
 
 Examples:
 

@@ -58,6 +58,10 @@ func runFor(t *testing.T, ctx context.Context, args ...string) string {
 	if m == nil || m[1] != m[2] {
 		t.Errorf("summary does not say the active sessions are equal: %q", m)
 	}
+	m = regexp.MustCompile(`(?m)^  users +redis +([\d,]+) +exact +([\d,]+) +ok: equal `).FindStringSubmatch(text)
+	if m == nil || m[1] != m[2] {
+		t.Errorf("summary does not say the users online are equal: %q", m)
+	}
 	if n := len(regexp.MustCompile(`(?m)^ +\d+\.\ds +[\d,-]+ `).FindAllString(text, -1)); n < 2 {
 		t.Errorf("%d report lines; want at least 2", n)
 	}
