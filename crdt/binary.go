@@ -7,17 +7,20 @@ import (
 	"github.com/abacusgo/abacus/internal/wire"
 )
 
-// The binary form of a State, version 1. Integers are unsigned varints in
+// The binary form of a State, version 2. Integers are unsigned varints in
 // their shortest form; a string is its length as a varint, then its bytes.
 //
-//	"AC" 0x01 kind
+//	"AC" 0x02 kind
 //	node heir epoch version      (heir is "" except in a handoff)
 //	count, then per entry:      node P [N, only in a PN state]
-//	count, then per tombstone:  node heir
+//	count, then per tombstone:  node heir P [N, only in a PN state]
+//
+// Version 1, whose tombstones had no totals, is not accepted: its
+// tombstones cannot say how much of an entry their heir holds.
 const (
 	binaryMagic0  = 'A'
 	binaryMagic1  = 'C'
-	binaryVersion = 1
+	binaryVersion = 2
 )
 
 // AppendBinary appends the binary form of s to b. It returns b unchanged and
@@ -43,6 +46,10 @@ func (s *State) AppendBinary(b []byte) ([]byte, error) {
 	for _, t := range s.Retired {
 		b = wire.AppendString(b, t.Node)
 		b = wire.AppendString(b, t.Heir)
+		b = binary.AppendUvarint(b, t.P)
+		if s.Kind == PN {
+			b = binary.AppendUvarint(b, t.N)
+		}
 	}
 	return b, nil
 }
@@ -83,11 +90,16 @@ func (s *State) UnmarshalBinary(data []byte) error {
 			}
 		}
 	}
-	if n := d.Count("tombstones", 4); n > 0 {
+	if n := d.Count("tombstones", perEntry+2); n > 0 { // an entry's fields and a 1-byte heir
 		out.Retired = make([]Tombstone, n)
 		for i := range out.Retired {
-			out.Retired[i].Node = d.String("tombstone node", MaxNodeLen)
-			out.Retired[i].Heir = d.String("tombstone heir", MaxNodeLen)
+			t := &out.Retired[i]
+			t.Node = d.String("tombstone node", MaxNodeLen)
+			t.Heir = d.String("tombstone heir", MaxNodeLen)
+			t.P = d.Uvarint("tombstone P")
+			if out.Kind == PN {
+				t.N = d.Uvarint("tombstone N")
+			}
 		}
 	}
 	if err := d.End(); err != nil {

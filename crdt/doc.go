@@ -39,9 +39,10 @@
 // ID, or their adds overwrite each other under the max. A replica that
 // restarts without its state must come back under a new ID (and Evict the
 // old one from one survivor), or restore its state first (for instance from
-// the durable package). If a replica nevertheless meets its own entry higher
-// than it holds it, it adopts the higher entry, so the total never goes down,
-// but adds it made before the adoption are hidden by it.
+// the durable package). If a replica nevertheless meets its own entry (or
+// its own tombstone) with higher totals than it holds, it adopts them, so
+// the total never goes down, but adds it made before the adoption are hidden
+// by them.
 //
 // # Retiring nodes
 //
@@ -54,31 +55,54 @@
 //     absorbed or evicted, and theirs, and so on).
 //  2. The handoff is delivered to the heir (retried until acknowledged) and
 //     the heir calls Absorb. In one step, under one version, the heir adds
-//     the final entry to its own, records a tombstone (node, heir), and
-//     records the handoff's tombstones too, so that a node retired into a
-//     node that retired in turn is buried wherever the last heir's entry
-//     goes.
-//     Absorbing the same handoff again is a no-op.
+//     the final entry to its own, records a tombstone (node, heir, and the
+//     totals P and N it folded in), and records the handoff's tombstones
+//     too, so that a node retired into a node that retired in turn is
+//     buried wherever the last heir's entry goes. Absorbing the same handoff
+//     again is a no-op.
 //  3. The heir's next delta carries both the raised heir entry and the
 //     tombstone. A replica that merges it drops the retired node's entry and
 //     gets the heir's raised one at once: the value neither dips nor doubles.
-//  4. A replica holding the tombstone ignores the retired node's entry from
-//     then on, so an old state of the retired node arriving late counts
-//     nothing.
+//  4. From then on a replica counts the retired node's entry only by what
+//     exceeds the tombstone's totals. No state of a retired node exceeds its
+//     handoff, so an old one arriving late counts nothing.
+//
+// # Evicting nodes
 //
 // A node that crashed for good cannot hand off; one replica (and only one)
-// calls Evict(node) instead, folding in the entry as it knows it: adds of the
-// node that never reached that replica are lost, never counted twice. If two
-// replicas evict the same node, the node is counted twice; Merge detects the
-// two tombstones with different heirs and reports ErrConflict. Tombstones
-// cost one pair of IDs each and are kept forever: dropping one would let a
-// late state of its node count again.
+// calls Evict(node) instead, folding in the node's entry as it knows it and
+// recording a tombstone with those totals. Nothing of the node that reached
+// a surviving replica is lost: a replica holding more of the node's entry
+// than the tombstone's totals keeps that entry and counts what exceeds them
+// (the heir, once it has that entry too, may call Evict again to fold the
+// rest in, which frees the entry wherever its new tombstone goes). Only the
+// adds that never left the node, or reached only replicas that are gone
+// too, are lost; nothing is counted twice.
+//
+// Evicting a node that was alive after all (a partition looked like a
+// crash) loses nothing either. The node learns its tombstone from the next
+// state that carries it and goes on counting, and its entry counts
+// everywhere by what exceeds the tombstone's totals. So two replicas that
+// evict each other across a partition, or a longer cycle of them (a evicts
+// b, b evicts c, c evicts a), converge, once the partition heals, on the
+// exact total of every add: each node's entry counts by what exceeds what
+// its evicter folded of it, and together these hold every add once. A
+// node that was evicted may retire later, into the replica that evicted it
+// only: Retire into another returns an error wrapping ErrConflict.
+//
+// If two replicas evict the same node, each one's entry holds what it
+// folded of the node, which the value then counts twice: Merge detects the
+// two tombstones with different heirs and reports ErrConflict whenever it
+// meets the one it did not keep. Tombstones cost two IDs and two totals each
+// and are kept forever: dropping one would let a late state of its node
+// count again.
 //
 // # Encodings
 //
-// States encode to a compact binary form (MarshalBinary) and to JSON
-// (MarshalJSON). Both decoders are strict: they reject unknown versions and
-// fields, trailing bytes, duplicate or unsorted nodes, non-minimal varints,
-// and every State that Validate rejects, and they never allocate more than
-// the input justifies.
+// States encode to a compact binary form (MarshalBinary, format version 2:
+// version 1 had tombstones without totals) and to JSON (MarshalJSON). Both
+// decoders are strict: they reject other versions, unknown fields, trailing
+// bytes, duplicate or unsorted nodes, non-minimal varints, and every State
+// that Validate rejects, and they never allocate more than the input
+// justifies.
 package crdt

@@ -11,7 +11,7 @@ import (
 func FuzzStateBinary(f *testing.F) {
 	good, _ := sample.MarshalBinary()
 	f.Add(good)
-	f.Add([]byte("AC\x01\x01\x01a\x00\x00\x00\x00\x00"))
+	f.Add([]byte("AC\x02\x01\x01a\x00\x00\x00\x00\x00"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var s State
 		if err := s.UnmarshalBinary(b); err != nil {

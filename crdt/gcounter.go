@@ -57,25 +57,35 @@ func (c *GCounter) Merge(s State) error { return c.r.merge(&s) }
 // Retire freezes this replica and returns the handoff for heir, the one
 // replica that will Absorb its entry. Call it when the node stops for good,
 // after its last Add; deliver the handoff to the heir until it is absorbed
-// (absorbing it twice is harmless). Afterwards Value is frozen, Merge and
-// Retire return ErrRetired, and later adds are counted only by Dropped.
+// (absorbing it twice is harmless). Afterwards Value is frozen, Merge,
+// Absorb, Evict and Retire return ErrRetired, and later adds are counted
+// only by Dropped. If this replica learned that another evicted it, heir
+// must be that one: Retire returns an error wrapping ErrConflict otherwise.
 func (c *GCounter) Retire(heir string) (State, error) { return c.r.retire(heir) }
 
 // Absorb folds a retired node's handoff into this replica's own entry and
-// buries the node, so its old states, arriving again, are ignored. It returns
-// nil for a handoff already absorbed, and an error wrapping ErrNotHeir if the
-// handoff names another heir.
+// buries the node with a tombstone, so its old states, arriving again, count
+// nothing. It returns nil for a handoff already absorbed; an error wrapping
+// ErrNotHeir if the handoff names another heir; and an error wrapping
+// ErrConflict, changing nothing, if this replica knows the node, or one of
+// the nodes the handoff's tombstones name, as folded into another heir.
 func (c *GCounter) Absorb(handoff State) error { return c.r.absorb(&handoff) }
 
 // Evict folds node's entry, as this replica knows it, into its own and
-// buries node: the way to retire a node that crashed for good and cannot call
-// Retire. Adds of node that never reached this replica are lost (never
-// counted twice). Evict a node on one replica only: two replicas evicting the
-// same node count it twice, which Merge reports as ErrConflict.
+// buries node with a tombstone holding the totals folded: the way to retire
+// a node that crashed for good and cannot call Retire. Replicas that know
+// more of node's entry count what exceeds those totals, so only adds that
+// reached no surviving replica are lost, and none counts twice; calling
+// Evict again folds in what arrived since. Evicting a node that is alive
+// loses nothing: it goes on counting (see the package doc). Evict a node on
+// one replica only: two replicas evicting the same node count it twice,
+// which Merge reports as ErrConflict, and Evict returns an error wrapping
+// ErrConflict if this replica knows node as folded into another heir.
 func (c *GCounter) Evict(node string) error { return c.r.evict(node) }
 
-// Nodes returns how many nodes have a live entry (this one included) and how
-// many are buried.
+// Nodes returns how many nodes have an entry in this replica (this one
+// included) and how many have a tombstone. A node evicted with part of its
+// entry in no heir has both.
 func (c *GCounter) Nodes() (live, retired int) { return c.r.nodes() }
 
 // Dropped returns the sum of adds made after the replica retired.

@@ -11,9 +11,10 @@ import (
 // The JSON form of a State:
 //
 //	{"kind":"pn","node":"a","cursor":{"epoch":7,"version":3},
-//	 "entries":[{"node":"a","p":5,"n":1}],"retired":[{"node":"x","heir":"a"}]}
+//	 "entries":[{"node":"a","p":5,"n":1}],"retired":[{"node":"x","heir":"a","p":2,"n":0}]}
 //
-// "heir" appears only in a handoff, "n" only in a PN state, "entries" and
+// The state's "heir" appears only in a handoff, "n" only in a PN state
+// (in entries and tombstones alike), "entries" and
 // "retired" only when not empty. Numbers are exact decimal integers; epochs
 // are below 2^53 so JavaScript reads them exactly, counts may not be.
 type jsonState struct {
@@ -39,6 +40,8 @@ type jsonEntry struct {
 type jsonTombstone struct {
 	Node *string `json:"node"`
 	Heir *string `json:"heir"`
+	P    *uint64 `json:"p"`
+	N    *uint64 `json:"n,omitempty"`
 }
 
 // MarshalJSON returns the JSON form of s, or an error wrapping ErrInvalid if
@@ -63,7 +66,11 @@ func (s State) MarshalJSON() ([]byte, error) {
 	}
 	for i := range s.Retired {
 		t := &s.Retired[i]
-		j.Retired = append(j.Retired, jsonTombstone{Node: &t.Node, Heir: &t.Heir})
+		jt := jsonTombstone{Node: &t.Node, Heir: &t.Heir, P: &t.P}
+		if s.Kind == PN {
+			jt.N = &t.N
+		}
+		j.Retired = append(j.Retired, jt)
 	}
 	return json.Marshal(j)
 }
@@ -115,10 +122,19 @@ func (s *State) UnmarshalJSON(data []byte) error {
 		out.Entries = append(out.Entries, e)
 	}
 	for i, jt := range j.Retired {
-		if jt.Node == nil || jt.Heir == nil {
-			return fmt.Errorf("%w: tombstone %d lacks node or heir", ErrInvalid, i)
+		if jt.Node == nil || jt.Heir == nil || jt.P == nil {
+			return fmt.Errorf("%w: tombstone %d lacks node, heir or p", ErrInvalid, i)
 		}
-		out.Retired = append(out.Retired, Tombstone{Node: *jt.Node, Heir: *jt.Heir})
+		t := Tombstone{Node: *jt.Node, Heir: *jt.Heir, P: *jt.P}
+		switch {
+		case out.Kind == PN && jt.N == nil:
+			return fmt.Errorf("%w: PN tombstone %q lacks n", ErrInvalid, t.Node)
+		case out.Kind == G && jt.N != nil:
+			return fmt.Errorf("%w: G tombstone %q has n", ErrInvalid, t.Node)
+		case jt.N != nil:
+			t.N = *jt.N
+		}
+		out.Retired = append(out.Retired, t)
 	}
 	if err := out.Validate(); err != nil {
 		return err

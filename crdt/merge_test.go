@@ -64,7 +64,8 @@ func sameLattice(a, b State) bool {
 }
 
 // randomStates makes replicas, adds at random and returns a pool of full
-// states and deltas taken along the way, including handoffs and tombstones.
+// states and deltas taken along the way, including tombstones of nodes
+// evicted while they went on counting.
 func randomStates(t testing.TB, kind Kind, rng *rand.Rand) []State {
 	t.Helper()
 	var reps []counterAPI
@@ -73,6 +74,7 @@ func randomStates(t testing.TB, kind Kind, rng *rand.Rand) []State {
 	}
 	var pool []State
 	cursors := make([]Cursor, len(reps))
+	evicted := map[int]bool{} // one heir per node: no ErrConflict
 	for range 40 {
 		r := rng.IntN(len(reps))
 		switch op := rng.IntN(10); {
@@ -90,7 +92,14 @@ func randomStates(t testing.TB, kind Kind, rng *rand.Rand) []State {
 			pool = append(pool, s)
 		default:
 			o := rng.IntN(len(reps))
-			if o != r {
+			switch {
+			case o == r:
+			case rng.IntN(4) == 0 && !evicted[o]: // r evicts o, which lives on
+				evicted[o] = true
+				if err := reps[r].(evictAPI).Evict(reps[o].Node()); err != nil {
+					t.Fatal(err)
+				}
+			default:
 				if err := reps[o].Merge(reps[r].State()); err != nil {
 					t.Fatal(err)
 				}

@@ -57,7 +57,8 @@ func (c *PNCounter) Absorb(handoff State) error { return c.r.absorb(&handoff) }
 // Evict folds a crashed node's entry into this replica (see GCounter.Evict).
 func (c *PNCounter) Evict(node string) error { return c.r.evict(node) }
 
-// Nodes returns how many nodes have a live entry and how many are buried.
+// Nodes returns how many nodes have an entry and how many a tombstone (see
+// GCounter.Nodes).
 func (c *PNCounter) Nodes() (live, retired int) { return c.r.nodes() }
 
 // Dropped returns the net sum of adds made after the replica retired.

@@ -13,18 +13,23 @@ import (
 )
 
 var (
-	// ErrRetired is returned by a replica that has retired (or was retired by
-	// another replica's Evict): it no longer merges, hands off or counts.
+	// ErrRetired is returned by a replica that has retired (called Retire):
+	// it no longer merges, hands off, absorbs or evicts, and counts later
+	// adds only in Dropped. A replica that another one evicted is not
+	// retired; see Evict.
 	ErrRetired = errors.New("crdt: replica has retired")
 	// ErrKind is returned when a State of one kind is merged into a counter
 	// of the other.
 	ErrKind = errors.New("crdt: state of another kind")
 	// ErrNotHeir is returned by Absorb when the handoff names another heir.
 	ErrNotHeir = errors.New("crdt: handoff names another heir")
-	// ErrConflict is returned by Merge when two replicas folded the same
-	// retired node into different heirs (Evict called on two replicas):
-	// the value now counts that node twice. Merge keeps the first tombstone
-	// it saw and applies the rest of the state.
+	// ErrConflict is returned when two replicas folded the same node into
+	// different heirs (Evict called on two replicas, or a node retired into
+	// one replica after another evicted it): each heir's entry holds what it
+	// folded of the node, so the value counts that much twice. Merge keeps
+	// the first tombstone it saw, applies the rest of the state and returns
+	// ErrConflict each time it meets the other; Absorb, Evict and Retire
+	// refuse.
 	ErrConflict = errors.New("crdt: node retired into two heirs")
 )
 
@@ -34,6 +39,11 @@ var (
 // entry absorbs them lazily (sync), under mu, whenever a State is produced.
 // base is kept so that the value is base + local.Load(): merges change base
 // with one atomic store, so a lock-free reader never sees half a merge.
+//
+// A node's contribution to the value is its entry, less the totals of its
+// tombstone if it has one (see grave): the part of its entry that no heir
+// folded. The entry of a node with a tombstone is kept only while it exceeds
+// the tombstone's totals, and then at least as high in both components.
 type replica struct {
 	kind  Kind
 	id    string
@@ -46,7 +56,7 @@ type replica struct {
 
 	mu      sync.Mutex
 	version uint64
-	entries map[string]*slot // every live node but this one
+	entries map[string]*slot // every node but this one that has an entry here
 	retired map[string]*grave
 	own     slot  // this node's entry
 	synced  int64 // local.Load() already folded into own
@@ -54,8 +64,10 @@ type replica struct {
 
 type slot struct{ p, n, ver uint64 }
 
+// grave is a tombstone: heir folded p and n of the node's entry into its own.
 type grave struct {
 	heir string
+	p, n uint64
 	ver  uint64
 }
 
@@ -77,6 +89,15 @@ func (r *replica) value() int64 {
 		return *f
 	}
 	return r.base.Load() + r.local.Load()
+}
+
+// net is what an entry adds to the value: all of it, or with a tombstone,
+// what exceeds the tombstone's totals (e is at least g in both components).
+func net(p, n uint64, g *grave) int64 {
+	if g != nil {
+		p, n = p-g.p, n-g.n
+	}
+	return int64(p - n)
 }
 
 // sync folds local adds into the own entry. Called with mu held.
@@ -103,9 +124,20 @@ func (r *replica) sync() {
 	// own.p-own.n and synced grew by d together: base is unchanged.
 }
 
-// ownNet is the own entry's contribution to base: its value minus the local
-// adds already folded in (those are counted by local.Load()).
-func (r *replica) ownNet() int64 { return int64(r.own.p-r.own.n) - r.synced }
+// ownNet is the own entry's contribution to base: its contribution to the
+// value minus the local adds already folded in (local.Load() counts those).
+func (r *replica) ownNet() int64 { return net(r.own.p, r.own.n, r.retired[r.id]) - r.synced }
+
+// netOf is node's contribution to base. Called with mu held.
+func (r *replica) netOf(node string) int64 {
+	if node == r.id {
+		return r.ownNet()
+	}
+	if e := r.entries[node]; e != nil {
+		return net(e.p, e.n, r.retired[node])
+	}
+	return 0
+}
 
 func (r *replica) deltaSince(c Cursor) State {
 	r.mu.Lock()
@@ -116,10 +148,11 @@ func (r *replica) deltaSince(c Cursor) State {
 		since = 0
 	}
 	s := State{Kind: r.kind, Node: r.id, Cursor: Cursor{Epoch: r.epoch, Version: r.version}}
-	if _, evicted := r.retired[r.id]; !evicted && r.own.ver > since {
-		// (An evicted replica's entry lives in its heir; it sends only what
-		// it learned.)
-		s.Entries = append(s.Entries, Entry{Node: r.id, P: r.own.p, N: r.own.n})
+	if r.own.ver > since {
+		// Evicted while alive, it sends its entry if some of it is in no heir.
+		if g := r.retired[r.id]; g == nil || r.own.p != g.p || r.own.n != g.n {
+			s.Entries = append(s.Entries, Entry{Node: r.id, P: r.own.p, N: r.own.n})
+		}
 	}
 	for id, e := range r.entries {
 		if e.ver > since {
@@ -128,7 +161,7 @@ func (r *replica) deltaSince(c Cursor) State {
 	}
 	for id, g := range r.retired {
 		if g.ver > since {
-			s.Retired = append(s.Retired, Tombstone{Node: id, Heir: g.heir})
+			s.Retired = append(s.Retired, Tombstone{Node: id, Heir: g.heir, P: g.p, N: g.n})
 		}
 	}
 	slices.SortFunc(s.Entries, func(a, b Entry) int { return strings.Compare(a.Node, b.Node) })
@@ -152,9 +185,8 @@ func (r *replica) merge(s *State) error {
 	return r.mergeLocked(s)
 }
 
-// mergeLocked joins s into the replica: tombstones first (a state never has
-// an entry and a tombstone for one node, but the replica may), then entries
-// by pointwise max. Every change made by one merge gets one new version, so a
+// mergeLocked joins s into the replica: tombstones first, then entries by
+// pointwise max. Every change made by one merge gets one new version, so a
 // delta that carries a tombstone also carries the heir's raised entry.
 func (r *replica) mergeLocked(s *State) error {
 	var conflict error
@@ -162,35 +194,23 @@ func (r *replica) mergeLocked(s *State) error {
 	changed := false
 	base := r.base.Load()
 	for _, t := range s.Retired {
-		if g, ok := r.retired[t.Node]; ok {
-			if g.heir != t.Heir && conflict == nil {
+		if g, ok := r.retired[t.Node]; ok && g.heir != t.Heir {
+			if conflict == nil {
 				conflict = fmt.Errorf("%w: %q into %q here and into %q in the state from %q",
 					ErrConflict, t.Node, g.heir, t.Heir, s.Node)
 			}
 			continue
 		}
-		r.retired[t.Node] = &grave{heir: t.Heir, ver: ver}
-		changed = true
-		if t.Node == r.id {
-			// Another replica evicted this one: its entry now lives in the
-			// heir. Stop counting here.
-			r.retireSelf()
-			r.version = ver
-			return conflict
-		}
-		if e, ok := r.entries[t.Node]; ok {
-			base -= int64(e.p - e.n)
-			delete(r.entries, t.Node)
+		if r.bury(t, ver, &base) {
+			changed = true
 		}
 	}
 	for _, in := range s.Entries {
-		if _, dead := r.retired[in.Node]; dead {
-			continue
-		}
 		if in.Node == r.id {
 			// Our own entry, seen elsewhere higher than we have it: this
-			// replica restarted without its state. Adopt it (see the package
-			// doc: adds made before the adoption may be hidden by it).
+			// replica restarted without (all of) its state. Adopt it (see
+			// the package doc: adds made before the adoption may be hidden
+			// by it).
 			if in.P > r.own.p || in.N > r.own.n {
 				old := r.ownNet()
 				r.own.p = max(r.own.p, in.P)
@@ -201,25 +221,68 @@ func (r *replica) mergeLocked(s *State) error {
 			}
 			continue
 		}
+		g := r.retired[in.Node]
 		e, ok := r.entries[in.Node]
-		if !ok {
+		switch {
+		case ok && in.P <= e.p && in.N <= e.n:
+			continue
+		case !ok && g != nil:
+			if in.P <= g.p && in.N <= g.n {
+				continue // all of it folded into the heir
+			}
+			e = &slot{p: g.p, n: g.n}
+			r.entries[in.Node] = e
+		case !ok:
 			e = &slot{}
 			r.entries[in.Node] = e
 		}
-		if in.P > e.p || in.N > e.n || !ok {
-			old := int64(e.p - e.n)
-			e.p = max(e.p, in.P)
-			e.n = max(e.n, in.N)
-			e.ver = ver
-			base += int64(e.p-e.n) - old
-			changed = true
-		}
+		old := net(e.p, e.n, g)
+		e.p = max(e.p, in.P)
+		e.n = max(e.n, in.N)
+		e.ver = ver
+		base += net(e.p, e.n, g) - old
+		changed = true
 	}
 	if changed {
 		r.version = ver
 		r.base.Store(base)
 	}
 	return conflict
+}
+
+// bury records tombstone t, or raises the totals of the one with the same
+// heir, under version ver, and adjusts *base by the change in t.Node's
+// contribution. It reports whether anything changed. The caller has checked
+// that t.Node has no tombstone with another heir. Called with mu held.
+func (r *replica) bury(t Tombstone, ver uint64, base *int64) bool {
+	g, ok := r.retired[t.Node]
+	if ok && t.P <= g.p && t.N <= g.n {
+		return false
+	}
+	old := r.netOf(t.Node)
+	if !ok {
+		g = &grave{heir: t.Heir}
+		r.retired[t.Node] = g
+	}
+	g.p, g.n = max(g.p, t.P), max(g.n, t.N)
+	g.ver = ver
+	if t.Node == r.id {
+		// Another replica evicted this one, folding in its entry as it knew
+		// it. This replica goes on counting: what its entry holds beyond
+		// the tombstone's totals counts everywhere. An entry below them
+		// means this replica restarted without its state: adopt them.
+		if r.own.p < g.p || r.own.n < g.n {
+			r.own.p, r.own.n = max(r.own.p, g.p), max(r.own.n, g.n)
+			r.own.ver = ver
+		}
+	} else if e := r.entries[t.Node]; e != nil {
+		e.p, e.n = max(e.p, g.p), max(e.n, g.n)
+		if e.p == g.p && e.n == g.n {
+			delete(r.entries, t.Node) // all of it lives in the heir
+		}
+	}
+	*base += r.netOf(t.Node) - old
+	return true
 }
 
 // retireSelf freezes the replica at its current value. Called with mu held.
@@ -239,6 +302,9 @@ func (r *replica) retire(heir string) (State, error) {
 	defer r.mu.Unlock()
 	if r.frozen.Load() != nil {
 		return State{}, ErrRetired
+	}
+	if g, ok := r.retired[r.id]; ok && g.heir != heir {
+		return State{}, fmt.Errorf("%w: %q was evicted into %q; retire into %q", ErrConflict, r.id, g.heir, g.heir)
 	}
 	r.sync()
 	r.retireSelf()
@@ -271,7 +337,8 @@ func (r *replica) foldedLocked() []Tombstone {
 	var out []Tombstone
 	for node := range into {
 		if node != r.id {
-			out = append(out, Tombstone{Node: node, Heir: r.retired[node].heir})
+			g := r.retired[node]
+			out = append(out, Tombstone{Node: node, Heir: g.heir, P: g.p, N: g.n})
 		}
 	}
 	slices.SortFunc(out, func(a, b Tombstone) int { return strings.Compare(a.Node, b.Node) })
@@ -296,40 +363,29 @@ func (r *replica) absorb(h *State) error {
 	if r.frozen.Load() != nil {
 		return ErrRetired
 	}
-	if g, ok := r.retired[h.Node]; ok {
-		if g.heir == r.id {
-			return nil // a retried handoff: already folded in
-		}
+	if g, ok := r.retired[h.Node]; ok && g.heir != r.id {
 		return fmt.Errorf("%w: %q already retired into %q", ErrConflict, h.Node, g.heir)
 	}
 	// The nodes the leaving one had folded in are buried here too (their
 	// counts come with its entry); check them all before changing anything.
 	for _, t := range h.Retired {
-		if t.Node == r.id {
-			return fmt.Errorf("%w: the handoff of %q says %q retired into %q", ErrConflict, h.Node, r.id, t.Heir)
-		}
 		if g, ok := r.retired[t.Node]; ok && g.heir != t.Heir {
 			return fmt.Errorf("%w: %q into %q here and into %q in the handoff of %q", ErrConflict, t.Node, g.heir, t.Heir, h.Node)
 		}
 	}
-	// Take the larger of the handoff and what we already merged of the node.
-	e := h.Entries[0]
-	if cur, ok := r.entries[h.Node]; ok {
-		e.P, e.N = max(e.P, cur.p), max(e.N, cur.n)
-	}
-	r.foldLocked(e)
+	r.sync()
+	ver := r.version + 1
 	base := r.base.Load()
+	changed := r.foldLocked(h.Entries[0], ver, &base)
 	for _, t := range h.Retired {
-		if _, ok := r.retired[t.Node]; ok {
-			continue
-		}
-		r.retired[t.Node] = &grave{heir: t.Heir, ver: r.version} // with the fold
-		if cur, ok := r.entries[t.Node]; ok {
-			base -= int64(cur.p - cur.n)
-			delete(r.entries, t.Node)
+		if r.bury(t, ver, &base) {
+			changed = true
 		}
 	}
-	r.base.Store(base)
+	if changed {
+		r.version = ver
+		r.base.Store(base)
+	}
 	return nil
 }
 
@@ -345,38 +401,50 @@ func (r *replica) evict(node string) error {
 	if node == r.id {
 		return fmt.Errorf("%w: a replica cannot evict itself (use Retire)", ErrInvalid)
 	}
-	if g, ok := r.retired[node]; ok {
-		if g.heir == r.id {
-			return nil
-		}
+	if g, ok := r.retired[node]; ok && g.heir != r.id {
 		return fmt.Errorf("%w: %q already retired into %q", ErrConflict, node, g.heir)
 	}
-	e := Entry{Node: node}
-	if cur, ok := r.entries[node]; ok {
-		e.P, e.N = cur.p, cur.n
-	}
-	r.foldLocked(e)
-	return nil
-}
-
-// foldLocked moves node e.Node's entry into the own entry and buries the node,
-// all under one version.
-func (r *replica) foldLocked(e Entry) {
 	r.sync()
 	ver := r.version + 1
 	base := r.base.Load()
-	if cur, ok := r.entries[e.Node]; ok {
-		base -= int64(cur.p - cur.n)
-		delete(r.entries, e.Node)
+	if r.foldLocked(Entry{Node: node}, ver, &base) {
+		r.version = ver
+		r.base.Store(base)
 	}
-	old := r.ownNet()
-	r.own.p += e.P
-	r.own.n += e.N
+	return nil
+}
+
+// foldLocked folds into the own entry what this replica has not yet folded
+// of node e.Node's entry (the larger of e and the entry held here), and
+// buries the node with a tombstone naming this replica and the totals
+// folded, under version ver. It adjusts *base and reports whether anything
+// changed. The caller has checked that e.Node has no tombstone naming
+// another heir. Called with mu held, after sync.
+func (r *replica) foldLocked(e Entry, ver uint64, base *int64) bool {
+	g := r.retired[e.Node]
+	if cur := r.entries[e.Node]; cur != nil {
+		e.P, e.N = max(e.P, cur.p), max(e.N, cur.n)
+	}
+	var fp, fn uint64 // folded so far
+	if g != nil {
+		fp, fn = g.p, g.n
+		if e.P <= fp && e.N <= fn {
+			return false // folded already: a retried handoff or eviction
+		}
+	}
+	e.P, e.N = max(e.P, fp), max(e.N, fn)
+	old := r.netOf(e.Node) + r.ownNet()
+	delete(r.entries, e.Node)
+	r.own.p += e.P - fp
+	r.own.n += e.N - fn
 	r.own.ver = ver
-	base += r.ownNet() - old
-	r.retired[e.Node] = &grave{heir: r.id, ver: ver}
-	r.version = ver
-	r.base.Store(base)
+	if g == nil {
+		g = &grave{heir: r.id}
+		r.retired[e.Node] = g
+	}
+	g.p, g.n, g.ver = e.P, e.N, ver
+	*base += r.ownNet() - old
+	return true
 }
 
 func (r *replica) nodes() (live, retired int) {

@@ -115,16 +115,24 @@ func TestEvict(t *testing.T) {
 	b, _ := NewPNCounter("b")
 	x.Add(5)
 	mergeAll(t, a, x.State())
-	x.Add(2) // never reaches anyone: lost when x is evicted
+	lost := x.State()
+	x.Add(2) // reaches b only below, after the eviction
 	if err := a.Evict("x"); err != nil {
 		t.Fatal(err)
 	}
 	if err := a.Evict("x"); err != nil {
 		t.Fatalf("evicting twice on the same replica: %v", err)
 	}
-	mergeAll(t, b, a.State(), x.State())
+	if live, dead := a.Nodes(); live != 1 || dead != 1 || a.Value() != 5 {
+		t.Fatalf("a after evicting x: %d live, %d retired, value %d; want 1, 1, 5", live, dead, a.Value())
+	}
+	mergeAll(t, b, a.State(), lost)
 	if b.Value() != 5 {
-		t.Fatalf("b reads %d, want 5 (x's late state ignored)", b.Value())
+		t.Fatalf("b reads %d, want 5 (x's old state is all in a)", b.Value())
+	}
+	mergeAll(t, b, x.State()) // x's last 2 adds, which a never saw, count once
+	if b.Value() != 7 {
+		t.Fatalf("b reads %d, want 7", b.Value())
 	}
 	// Evicting on a second replica is the documented misuse: detected.
 	c, _ := NewPNCounter("c")
@@ -135,31 +143,56 @@ func TestEvict(t *testing.T) {
 	if err := b.Merge(c.State()); !errors.Is(err, ErrConflict) {
 		t.Fatalf("two heirs for x: %v, want ErrConflict", err)
 	}
-	if err := a.Evict("a"); err == nil {
-		t.Fatal("a replica evicted itself")
+	if err := b.Evict("x"); !errors.Is(err, ErrConflict) {
+		t.Fatalf("b evicts x, evicted into a as b knows: %v", err)
+	}
+	if err := a.Evict("a"); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("a replica evicted itself: %v", err)
 	}
 }
 
-// TestEvicted: a live replica that learns it was evicted stops counting.
+// TestEvicted: a live replica that learns it was evicted goes on counting,
+// and nothing it added is lost: what its entry holds beyond the tombstone's
+// totals counts everywhere. It may then retire into the replica that evicted
+// it, and only into that one.
 func TestEvicted(t *testing.T) {
 	a, _ := NewGCounter("a")
 	b, _ := NewGCounter("b")
+	c, _ := NewGCounter("c")
 	a.Add(3)
-	if err := b.Merge(a.State()); err != nil {
+	must(t, b.Merge(a.State()))
+	must(t, b.Evict("a"))
+	a.Add(4) // after the eviction, before a learns of it
+	must(t, a.Merge(b.State()))
+	a.Add(5) // after a learned of it
+	must(t, a.Merge(b.State()))
+	must(t, b.Merge(a.State()))
+	must(t, c.Merge(a.State()))
+	must(t, c.Merge(b.State()))
+	for _, r := range []*GCounter{a, b, c} {
+		if r.Value() != 12 {
+			t.Fatalf("%s reads %d, want 12", r.Node(), r.Value())
+		}
+	}
+	if _, err := a.Retire("c"); !errors.Is(err, ErrConflict) {
+		t.Fatalf("a, evicted into b, retires into c: %v", err)
+	}
+	h, err := a.Retire("b")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Evict("a"); err != nil {
-		t.Fatal(err)
-	}
-	a.Add(4)
-	if err := a.Merge(b.State()); err != nil {
-		t.Fatal(err)
-	}
-	if err := a.Merge(b.State()); !errors.Is(err, ErrRetired) {
-		t.Fatalf("evicted replica still merges: %v", err)
-	}
-	if _, err := a.Retire("b"); !errors.Is(err, ErrRetired) {
-		t.Fatalf("evicted replica retires: %v", err)
+	must(t, b.Absorb(h))
+	must(t, b.Absorb(h))
+	must(t, c.Merge(b.State()))
+	must(t, c.Merge(h))
+	for _, w := range []struct {
+		r    *GCounter
+		live int // a's entry is gone everywhere: all of it is in b's
+	}{{b, 1}, {c, 2}} {
+		if live, dead := w.r.Nodes(); w.r.Value() != 12 || live != w.live || dead != 1 {
+			t.Fatalf("%s after a's handoff: value %d, %d live, %d retired; want 12, %d, 1",
+				w.r.Node(), w.r.Value(), live, dead, w.live)
+		}
 	}
 }
 
@@ -280,7 +313,7 @@ func TestEvictedStates(t *testing.T) {
 	}
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,8 @@ package crdt
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -47,12 +49,16 @@ type Entry struct {
 	P, N uint64
 }
 
-// A Tombstone records that Node retired and that Heir folded Node's final
-// entry into its own. Entries for Node are ignored from then on, so old copies
-// of Node's state that arrive later cannot count it twice.
+// A Tombstone records that Heir folded Node's entry, as it knew it, into its
+// own: P and N are the totals it folded (N is 0 in a G state). From then on
+// Node's entry counts only by what exceeds them, so old copies of Node's
+// state that arrive later count nothing twice, and adds of Node that Heir
+// never saw (a node evicted while alive, or whose last adds reached other
+// replicas) still count once.
 type Tombstone struct {
 	Node string
 	Heir string
+	P, N uint64
 }
 
 // A State is a serialisable piece of a counter replica: the full state, a
@@ -72,8 +78,10 @@ type State struct {
 	Cursor Cursor
 	// Entries, sorted by Node, at most one per node.
 	Entries []Entry
-	// Retired, sorted by Node, at most one per node; no node has both an
-	// entry and a tombstone.
+	// Retired, sorted by Node, at most one per node. A node with both an
+	// entry and a tombstone has an entry at least as high as the
+	// tombstone's totals in both components and higher in one: the entry
+	// counts by what exceeds them.
 	Retired []Tombstone
 	// Heir is set only in the handoff that Retire returns: Node has retired
 	// and Heir is the one replica that may Absorb its entry.
@@ -100,8 +108,10 @@ func ValidNode(id string) error {
 }
 
 // Validate checks the invariants a State must hold to be merged: a known kind,
-// valid node IDs, entries and tombstones sorted and unique, no node with both,
-// no N in a G state, and a handoff that carries exactly its node's entry.
+// valid node IDs, entries and tombstones sorted and unique, the entry of a
+// node with a tombstone above the tombstone's totals (see State.Retired), no
+// N in a G state, and a handoff that carries exactly its node's entry and no
+// tombstone of its node.
 func (s *State) Validate() error {
 	if s.Kind != G && s.Kind != PN {
 		return fmt.Errorf("%w: unknown kind %d", ErrInvalid, s.Kind)
@@ -134,11 +144,21 @@ func (s *State) Validate() error {
 		if i > 0 && s.Retired[i-1].Node >= t.Node {
 			return fmt.Errorf("%w: tombstones not sorted and unique at %q", ErrInvalid, t.Node)
 		}
+		if s.Kind == G && t.N != 0 {
+			return fmt.Errorf("%w: G state with N=%d in the tombstone of %q", ErrInvalid, t.N, t.Node)
+		}
+		if s.Heir != "" && t.Node == s.Node {
+			return fmt.Errorf("%w: the handoff of %q carries its own tombstone", ErrInvalid, t.Node)
+		}
 		for j < len(s.Entries) && s.Entries[j].Node < t.Node {
 			j++
 		}
 		if j < len(s.Entries) && s.Entries[j].Node == t.Node {
-			return fmt.Errorf("%w: %q has both an entry and a tombstone", ErrInvalid, t.Node)
+			e := s.Entries[j]
+			if e.P < t.P || e.N < t.N || e.P == t.P && e.N == t.N {
+				return fmt.Errorf("%w: the entry of %q (%d, %d) does not exceed its tombstone's (%d, %d)",
+					ErrInvalid, t.Node, e.P, e.N, t.P, t.N)
+			}
 		}
 	}
 	if s.Heir != "" {
@@ -156,12 +176,20 @@ func (s *State) Validate() error {
 }
 
 // Value returns the counter's value as this State alone sees it: the sum of
-// P minus the sum of N over its entries, wrapping on overflow. It is the
-// replica's value for a full state, and a partial sum for a delta.
+// P minus the sum of N over its entries, less, for an entry whose node has a
+// tombstone in the State, the tombstone's totals, wrapping on overflow. It
+// is the replica's value for a full state, and a partial sum for a delta.
+// It expects tombstones sorted by node, as Validate does.
 func (s *State) Value() int64 {
 	var v uint64
 	for _, e := range s.Entries {
 		v += e.P - e.N
+		i, ok := slices.BinarySearchFunc(s.Retired, e.Node, func(t Tombstone, node string) int {
+			return strings.Compare(t.Node, node)
+		})
+		if ok {
+			v -= s.Retired[i].P - s.Retired[i].N
+		}
 	}
 	return int64(v)
 }
