@@ -182,7 +182,7 @@ func (c *Counter) Retire(ctx context.Context) error {
 	if err := s.retire(ctx, c.name, s.opts.Node, epoch); err != nil {
 		if redis.HasErrorPrefix(err, "ABACUS_STALE") {
 			err = fmt.Errorf("%w: counter %q: %w", ErrNodeTaken, c.name, err)
-			c.markDead(err, false)
+			c.markDead(err, false, false)
 		}
 		return err
 	}
@@ -193,17 +193,21 @@ func (c *Counter) Retire(ctx context.Context) error {
 			c.offset.Store(others + int64(own[0]-own[1]))
 		}
 	}
-	c.markDead(fmt.Errorf("%w: %q retired counter %q", ErrRetired, s.opts.Node, c.name), true)
+	c.markDead(fmt.Errorf("%w: %q retired counter %q", ErrRetired, s.opts.Node, c.name), true, true)
 	return nil
 }
 
 // markDead records that Redis refuses the counter's writes: it writes no
-// more, and from the next read on Value and Load are the sum in Redis.
-func (c *Counter) markDead(err error, retired bool) {
+// more, and from the next read on Value and Load are the sum in Redis. The
+// first time, it tells Options.OnRefused, unless this process retired the
+// counter itself (self).
+func (c *Counter) markDead(err error, retired, self bool) {
 	if retired {
 		c.retired.Store(true)
 	}
-	c.dead.CompareAndSwap(nil, &err)
+	if c.dead.CompareAndSwap(nil, &err) && !self && c.s.opts.OnRefused != nil {
+		c.s.opts.OnRefused(err)
+	}
 }
 
 // lost returns the error a flush reports for a dead counter: while it has
@@ -329,11 +333,11 @@ func (f *counterFlush) finish(now time.Time) error {
 		case err == nil:
 			c.written.Store(f.synced)
 		case redis.HasErrorPrefix(err, "ABACUS_STALE"):
-			c.markDead(fmt.Errorf("%w: counter %q: %w", ErrNodeTaken, c.name, err), false)
+			c.markDead(fmt.Errorf("%w: counter %q: %w", ErrNodeTaken, c.name, err), false, false)
 		case redis.HasErrorPrefix(err, "ABACUS_RETIRED"):
 			// Retired by another store: the read queued after the raise
 			// already counts the totals in "~retired".
-			c.markDead(fmt.Errorf("%w: counter %q: %w", ErrRetired, c.name, err), true)
+			c.markDead(fmt.Errorf("%w: counter %q: %w", ErrRetired, c.name, err), true, false)
 		default:
 			return fmt.Errorf("redisstore: writing counter %q: %w", c.name, err)
 		}

@@ -57,7 +57,10 @@ func TestCounterSync(t *testing.T) {
 func TestRestartContinues(t *testing.T) {
 	_, rc := startRedis(t, redistest.Options{})
 	ctx := context.Background()
-	first := mustCounter(t, newStore(t, rc, "a", nil), "c")
+	firstStore := newStore(t, rc, "a", nil)
+	var told []error
+	firstStore.opts.OnRefused = func(err error) { told = append(told, err) }
+	first := mustCounter(t, firstStore, "c")
 	first.Add(7)
 	must(t, first.s.Flush(ctx))
 	first.Add(3) // never flushed: lost when the process dies
@@ -76,6 +79,9 @@ func TestRestartContinues(t *testing.T) {
 		if !errors.Is(err, ErrNodeTaken) || !errors.Is(first.Err(), ErrNodeTaken) {
 			t.Fatalf("old process flush %d: %v, Err %v; want ErrNodeTaken", i, err, first.Err())
 		}
+	}
+	if len(told) != 1 || !errors.Is(told[0], ErrNodeTaken) {
+		t.Fatalf("OnRefused told %v, want ErrNodeTaken once", told)
 	}
 	if first.Value() != 5 || first.Refused() != 4 || first.s.Stats().RefusedAdds != 4 {
 		t.Fatalf("old process: Value %d, Refused %d, Stats %+v; want 5 and 4", first.Value(), first.Refused(), first.s.Stats())

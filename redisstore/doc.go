@@ -32,8 +32,9 @@
 // totals earlier incarnations left, which this one continues from. Writes
 // carrying an older epoch are refused. So when two live processes share an
 // ID, the later claim wins, and the older process cannot miss it: its
-// counter's Err wraps ErrNodeTaken, every flush returns that error (counted
-// in abacus_redisstore_sync_errors_total and logged), Refused and the gauge
+// counter's Err wraps ErrNodeTaken, Options.OnRefused is called, every flush
+// returns that error (counted in abacus_redisstore_sync_errors_total and
+// logged), Refused and the gauge
 // abacus_redisstore_refused_adds say how many of its adds Redis did not take,
 // and its Value stops including them, so it reads what Redis holds. A claim
 // carries a random token of its process, so the same claim executed twice (a

@@ -51,8 +51,16 @@ type Options struct {
 	Timeout time.Duration
 	// Logger gets sync failures and recoveries (default slog.Default()).
 	Logger *slog.Logger
-	// Now is the clock (default time.Now).
+	// Now is this node's clock (default time.Now): Stats and staleness use
+	// it; what presence counts is decided by Redis's clock (see Presence).
 	Now func() time.Time
+	// OnRefused, if set, is called once per counter when Redis starts
+	// refusing its writes because another process claimed the node ID
+	// (ErrNodeTaken) or another store retired the node (ErrRetired), with
+	// that error: the adds this process makes from then on count only
+	// locally. It runs on the flushing goroutine and must not block; it is
+	// not called for a counter this process retired itself.
+	OnRefused func(error)
 }
 
 // A Store keeps counters and presence sets in one Redis (or Redis Cluster)
