@@ -288,8 +288,16 @@ func TestAntiEntropyHealsALostDelta(t *testing.T) {
 	}
 }
 
-func TestPresence(t *testing.T) {
+func TestGCounterAndPresence(t *testing.T) {
 	ctx := t.Context()
+	gb, err := crdt.NewGCounter("b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ga, err := crdt.NewGCounter("a")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tb, err := presence.New(presence.Options{Node: "b"})
 	if err != nil {
 		t.Fatal(err)
@@ -298,19 +306,21 @@ func TestPresence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url := serve(t, newNode(t, gossip.Options{}, map[string]gossip.Replica{"online": gossip.Presence(tb)}).Handler())
-	na := newNode(t, gossip.Options{Peers: []string{url}}, map[string]gossip.Replica{"online": gossip.Presence(ta)})
+	url := serve(t, newNode(t, gossip.Options{}, map[string]gossip.Replica{"online": gossip.Presence(tb), "views": gossip.GCounter(gb)}).Handler())
+	na := newNode(t, gossip.Options{Peers: []string{url}}, map[string]gossip.Replica{"online": gossip.Presence(ta), "views": gossip.GCounter(ga)})
 	now := time.Now()
 	for _, s := range []string{"s1", "s2", "s3"} {
 		if err := tb.Login("u-"+s, s, now); err != nil {
 			t.Fatal(err)
 		}
 	}
+	gb.Add(9)
+	ga.Add(1)
 	if err := na.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if got := ta.Active().Sessions; got != 3 {
-		t.Fatalf("%d sessions active, want 3", got)
+	if got := ta.Active().Sessions; got != 3 || ga.Value() != 10 {
+		t.Fatalf("%d sessions active and %d views, want 3 and 10", got, ga.Value())
 	}
 	if err := tb.Logout("u-s2", "s2", now.Add(time.Millisecond)); err != nil {
 		t.Fatal(err)
@@ -448,6 +458,7 @@ func TestBadRequests(t *testing.T) {
 		{"pull", "GET", "/hits?epoch=0&version=0", "", 200},
 		{"unknown replica", "GET", "/nope?epoch=0&version=0", "", 404},
 		{"no replica", "GET", "/", "", 404},
+		{"replica with a slash after", "GET", "/hits/?epoch=0&version=0", "", 404},
 		{"PUT", "PUT", "/hits", pnstate, 405},
 		{"DELETE", "DELETE", "/hits", "", 405},
 		{"HEAD", "HEAD", "/hits?epoch=0&version=0", "", 405},

@@ -9,12 +9,12 @@ import (
 
 // Register adds the node's metrics to reg:
 //
-//	abacus_gossip_peer_lag_seconds{peer}          gauge: Lag of PeerStats, the staleness bound
-//	abacus_gossip_pulls_total{peer}               pulls tried (one per replica)
-//	abacus_gossip_pull_failures_total{peer,reason} failed pulls, by Reason
-//	abacus_gossip_received_bytes_total{peer}      state bytes pulled
-//	abacus_gossip_merges_refused_total{replica}   states, pulled or pushed, the replica refused
-//	abacus_gossip_requests_total{code}            requests the handler answered, by status
+//	abacus_gossip_peer_lag_seconds{peer}            gauge: PeerStats.Lag, the staleness bound
+//	abacus_gossip_pulls_total{peer}                 pulls tried (one per replica)
+//	abacus_gossip_pull_failures_total{peer,reason}  failed pulls, by Reason
+//	abacus_gossip_received_bytes_total{peer}        state bytes pulled
+//	abacus_gossip_merges_refused_total{replica}     states, pulled or pushed, the replica refused
+//	abacus_gossip_requests_total{code}              requests the handler answered, by status
 //
 // (401s are abacus_gossip_requests_total{code="401"}.)
 func (n *Node) Register(reg *abacus.Registry) error {

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -77,7 +76,7 @@ func (n *Node) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "gossip: a pull has no body")
 		return
 	}
-	name := path.Base(r.URL.Path)
+	name := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:] // "" for a path ending in "/": 404
 	var reqMAC []byte
 	if len(n.opts.Secret) > 0 {
 		if reqMAC = n.verify(r, name, body); reqMAC == nil {
