@@ -38,11 +38,15 @@
 // A node ID names one replica's entry; two live replicas must never share an
 // ID, or their adds overwrite each other under the max. A replica that
 // restarts without its state must come back under a new ID (and Evict the
-// old one from one survivor), or restore its state first (for instance from
-// the durable package). If a replica nevertheless meets its own entry (or
-// its own tombstone) with higher totals than it holds, it adopts them, so
-// the total never goes down, but adds it made before the adoption are hidden
-// by them.
+// old one from one survivor), or under its ID with RestoreGCounter or
+// RestorePNCounter, from totals that count every add whose effect a State
+// of it may have shown (Set.GCounter and Set.PNCounter of the durable
+// package keep such totals on disk). Such a restore is exact: the copies of
+// its entry that other replicas or saved states hold are no higher, so
+// merging them later changes nothing. If a replica nevertheless meets its
+// own entry (or its own tombstone) with higher totals than it holds, it
+// adopts them, so the total never goes down, but adds it made before the
+// adoption are hidden by them, up to the difference.
 //
 // # Retiring nodes
 //

@@ -98,3 +98,22 @@ func ExampleHLL() {
 	fmt.Println(n > 9700 && n < 10300)
 	// Output: true
 }
+
+// A node restarts under its ID with its totals kept elsewhere (the durable
+// package's Set.PNCounter keeps them on disk): a peer's older copy of its
+// entry, merged after the restart, hides nothing.
+func ExampleRestorePNCounter() {
+	before, _ := crdt.NewPNCounter("pod-3")
+	peer, _ := crdt.NewPNCounter("pod-1")
+	before.Add(8)
+	_ = peer.Merge(before.State()) // the peer sees 8 logins
+	before.Add(2)
+	before.Add(-3) // 10 logins and 3 logouts in all, kept durably
+
+	after, _ := crdt.RestorePNCounter("pod-3", 10, 3) // the restart
+	after.Inc()
+	_ = after.Merge(peer.State()) // the old copy of pod-3's entry changes nothing
+	_ = peer.Merge(after.State())
+	fmt.Println(after.Value(), peer.Value())
+	// Output: 8 8
+}

@@ -13,7 +13,8 @@ type GCounter struct{ r *replica }
 // NewGCounter returns the replica of node id, at zero. It returns an error
 // wrapping ErrInvalid if id is not a valid node ID (see ValidNode). Node IDs
 // must be unique among live replicas and must not be reused by a replica that
-// lost its state; see the package doc.
+// lost its state (RestoreGCounter brings back one that kept its total); see
+// the package doc.
 func NewGCounter(id string) (*GCounter, error) {
 	r, err := newReplica(G, id)
 	if err != nil {
