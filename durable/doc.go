@@ -1,6 +1,7 @@
 // Package durable keeps named int64 counters whose totals survive a restart
 // exactly: every add reaches an append-only log of checksummed records, and
-// snapshots bound how much log a restart replays.
+// snapshots bound how much log a restart replays. On them it keeps crdt
+// replicas whose node survives a restart under its ID (see Replicas).
 //
 //	set, err := durable.Open("/var/lib/myservice/counters", durable.Options{})
 //	if err != nil {
@@ -13,7 +14,8 @@
 //
 // # Concurrency
 //
-// Every method of Set and Counter is safe for concurrent use. Adds to a
+// Every method of Set, Counter, GCounter and PNCounter is safe for
+// concurrent use. Adds to a
 // Counter accumulate in a counter.Adaptive, so under SyncInterval and
 // SyncNone an Add costs an atomic add and never waits for the disk. A commit
 // takes what every counter accumulated (Drain: nothing lost, nothing taken
@@ -58,6 +60,42 @@
 // fsync is truncated away and written again. Failures are logged with slog,
 // counted in Stats, and returned by Add until a commit succeeds; an Add that
 // returned such an error took effect and must not be repeated.
+//
+// # Replicas
+//
+// Set.GCounter and Set.PNCounter return a crdt replica whose node survives
+// restarts under its ID (see Node IDs and restarts in package crdt). Every
+// Add goes first to durable Counters (a PNCounter's increments and
+// decrements to two, each a total that only grows) and then to the replica;
+// when the Set is opened again, the replica's own entry starts from the
+// recovered totals (crdt.RestorePNCounter). Everything else a replica knows
+// lives in memory and comes back from its peers. What a restart costs
+// depends on the Policy:
+//
+//   - A clean restart (Close returned nil, then Open) is exact under every
+//     policy.
+//   - SyncAlways: exact across crashes too. An add reaches the replica, and
+//     so any State a peer may merge, only once it is on stable storage; an
+//     Add whose commit failed is held back from the replica until a later
+//     commit succeeds. So the restored entry is at least every copy of it
+//     that peers or saved States hold: merging them changes nothing, no add
+//     counts twice, and no add made after the restart is hidden. An Add in
+//     flight when the process died counts once if its record survived, and
+//     not at all otherwise; no peer saw it.
+//   - SyncInterval and SyncNone: an add reaches the replica at once and the
+//     disk with a later commit, so a crash may lose from the durable totals
+//     what the Policy says it may (under SyncInterval, the adds since the
+//     last completed commit began: about the last Interval). Lost adds that
+//     no peer merged are lost, as a Counter's are. Those a peer did merge
+//     stay in the peers' copies of this node's entry, which are then higher
+//     than the restored one: until the restored replica merges such a copy
+//     it reads less than its peers by them, and the first merge that
+//     carries one raises its own entry to it (it adopts the copy). From then
+//     on the increments made since the restart are hidden until they exceed
+//     the lost increments that peers had seen, and the decrements likewise;
+//     every add after that counts. So the node's share of the total ends
+//     below the adds it made by at most what the crash lost in each
+//     direction, and never above them.
 //
 // # On-disk format
 //

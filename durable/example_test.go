@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/abacusgo/abacus/crdt"
 	"github.com/abacusgo/abacus/durable"
 )
 
@@ -73,4 +74,53 @@ func ExampleSyncAlways() {
 	}
 	fmt.Println("payments:", payments.Load(), "fsyncs:", set.Stats().Syncs)
 	// Output: payments: 1 fsyncs: 1
+}
+
+// A crdt replica whose node survives restarts under its ID: its adds are
+// durable before any peer can see them, and after the restart its own entry
+// starts from the recovered totals, so the peer's old copy of it, merged
+// again, hides nothing.
+func ExampleSet_PNCounter() {
+	dir, err := os.MkdirTemp("", "durable-example")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	opts := durable.Options{Policy: durable.SyncAlways}
+	peer, _ := crdt.NewPNCounter("pod-1")
+
+	set, err := durable.Open(dir, opts)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	logins, err := set.PNCounter("logins", "pod-3")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	logins.Add(10)
+	logins.Add(-3)
+	_ = peer.Merge(logins.State()) // the peer sees pod-3 at 7
+	set.Close()
+
+	// A restart.
+	set, err = durable.Open(dir, opts)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer set.Close()
+	logins, _ = set.PNCounter("logins", "pod-3")
+	fmt.Println("restored:", logins.Value())
+	logins.Inc()
+	_ = logins.Merge(peer.State()) // its old copy of pod-3's entry
+	_ = peer.Merge(logins.State())
+	fmt.Println("after merging:", logins.Value(), peer.Value())
+	fmt.Println(set.Totals())
+	// Output:
+	// restored: 7
+	// after merging: 8 8
+	// map[logins@pod-3.n:3 logins@pod-3.p:11]
 }

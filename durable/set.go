@@ -35,9 +35,10 @@ type Set struct {
 	lock     *os.File
 	recovery Recovery
 
-	mu     sync.RWMutex
-	byName map[string]*Counter
-	list   []*Counter // every counter, in creation order; only appended to
+	mu       sync.RWMutex
+	byName   map[string]*Counter
+	list     []*Counter     // every counter, in creation order; only appended to
+	replicas map[string]any // *GCounter and *PNCounter by their first Counter's name
 
 	snapMu  sync.Mutex // serialises snapshots; taken before commitMu
 	snapSeq uint64     // the newest snapshot's sequence number; guarded by snapMu
