@@ -18,8 +18,10 @@
 //		listen := flag.String("listen", ":7070", "address to serve on")
 //		peers := flag.String("peers", "", "base URLs of the other nodes, comma-separated")
 //		flag.Parse()
-//		// The process keeps no state across restarts, so each start counts
-//		// under a new node ID (see "Node IDs and restarts" in package crdt).
+//		// This process keeps no state across restarts, so each start counts
+//		// under a new node ID (see "Node IDs and restarts" in package crdt);
+//		// to keep one ID per host, open the counter from a durable.Set with
+//		// Set.PNCounter instead, which restores it after a restart.
 //		host, _ := os.Hostname()
 //		logins, err := crdt.NewPNCounter(fmt.Sprintf("%s-%d", host, time.Now().UnixNano()))
 //		if err != nil {
