@@ -164,7 +164,7 @@ func churn(oc onlineCounter, writer int, next func() bool) (online int, err erro
 //     unless the users online read afterwards are those the writers left
 //     online.
 //   - read: one cluster-wide count of users online, from one goroutine,
-//     with 10,000 users online.
+//     with 1,000 and with 100,000 users online (each with one session).
 func BenchmarkUsersOnline(b *testing.B) {
 	for _, a := range onlineApproaches {
 		b.Run("write/"+a.name, func(b *testing.B) {
@@ -190,23 +190,35 @@ func BenchmarkUsersOnline(b *testing.B) {
 		})
 	}
 	for _, a := range onlineApproaches {
-		b.Run("read/"+a.name, func(b *testing.B) {
-			oc := a.make(b)
-			for u := range 10000 {
-				user := "u" + strconv.Itoa(u)
-				if err := oc.login(u%nodes, user, user+"-s"); err != nil {
+		for _, users := range []int{1000, 100000} {
+			b.Run("read/"+a.name+"/users="+strconv.Itoa(users), func(b *testing.B) {
+				oc := a.make(b)
+				var wg sync.WaitGroup
+				for w := range writers {
+					wg.Go(func() {
+						for u := w; u < users; u += writers {
+							user := "u" + strconv.Itoa(u)
+							if err := oc.login(u%nodes, user, user+"-s"); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+				}
+				wg.Wait()
+				if err := oc.settle(); err != nil {
 					b.Fatal(err)
 				}
-			}
-			if err := oc.settle(); err != nil {
-				b.Fatal(err)
-			}
-			for b.Loop() {
-				if _, err := oc.read(); err != nil {
-					b.Fatal(err)
+				if got, err := oc.read(); err != nil || got != int64(users) {
+					b.Fatalf("%d users online (%v), want %d", got, err, users)
 				}
-			}
-		})
+				for b.Loop() {
+					if _, err := oc.read(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 	b.Run("cached/redis-presence", func(b *testing.B) {
 		r := newRedisPresence(b).(*redisPresence)
