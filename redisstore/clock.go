@@ -8,8 +8,11 @@ import (
 )
 
 // Redis's clock is the clock of record (see Presence): the scripts read
-// TIME on the master. The store measures its own clock against it on every
-// flush, to check events before buffering them and to report the skew.
+// TIME on the master that holds the set. Every flush measures this node's
+// clock against Redis's (TIME, sent to whichever node go-redis picks, for
+// Store.Skew) and against each presence set's master (the time its count
+// reply carries, for Presence.Skew), to check events before buffering them
+// and to report the skew. On a single Redis the two are the same clock.
 
 // measure records the skew from the TIME reply of a flush that was sent at
 // sent and answered by received (this node's clock): the node's clock at
@@ -30,7 +33,9 @@ func (s *Store) measure(cmd *redis.TimeCmd, sent, received time.Time) {
 }
 
 // Skew returns this node's clock minus Redis's, as measured by the last
-// flush that reached Redis, and whether any has.
+// flush that reached Redis, and whether any has. On a cluster it is the
+// clock of the node that answered TIME; Presence.Skew is against the master
+// of one presence set.
 func (s *Store) Skew() (time.Duration, bool) {
 	return time.Duration(s.skew.Load()), s.measured.Load()
 }
@@ -66,14 +71,15 @@ func (s *Store) warnRefused(n int, now time.Time) {
 }
 
 // warnSkew logs, at most once a minute, while this node's clock is further
-// from Redis's than a presence set's MaxSkew. Called with flushMu held.
+// from a presence set's clock of record than the set's MaxSkew. Called with
+// flushMu held.
 func (s *Store) warnSkew(presences []*Presence, now time.Time) {
-	skew, ok := s.Skew()
-	if !ok || now.Sub(s.skewWarn) < time.Minute {
+	if now.Sub(s.skewWarn) < time.Minute {
 		return
 	}
 	for _, p := range presences {
-		if skew > p.opts.MaxSkew || -skew > p.opts.MaxSkew {
+		skew, ok := p.Skew()
+		if ok && (skew > p.opts.MaxSkew || -skew > p.opts.MaxSkew) {
 			s.skewWarn = now
 			s.opts.Logger.Warn("redisstore: this node's clock is off Redis's by more than MaxSkew; Redis's decides",
 				"node", s.opts.Node, "skew", skew.Round(time.Millisecond), "presence", p.name, "max_skew", p.opts.MaxSkew)

@@ -39,7 +39,13 @@
 // and its Value stops including them, so it reads what Redis holds. A claim
 // carries a random token of its process, so the same claim executed twice (a
 // go-redis retry, a late duplicate) returns the same epoch instead of locking
-// its own process out.
+// its own process out. (One case the epochs cannot tell apart: two live
+// processes under one ID and a Redis that lost the later claim, say in a
+// failover to a replica that had not received it; the older process then
+// raises the entry again and hides the newer one's adds up to the
+// difference. Unique IDs rule it out.)
+//
+// Presence sets do not use node IDs: their events are keyed by session.
 //
 // # Retirement
 //
@@ -95,7 +101,7 @@
 //	                                <node>:retired -> the last retired epoch
 //	prefix:{name}:seen       zset   session -> latest login/heartbeat (ms)
 //	prefix:{name}:gone       zset   session -> latest logout (ms)
-//	prefix:{name}:owner      hash   session -> user, for sessions in seen
+//	prefix:{name}:owner      hash   session -> kind (1 login, 2 heartbeat) and user, for sessions in seen
 //	prefix:{name}:byuser     zset   <len(user) in 3 digits><user><session>, score 0
 //	prefix:{name}:users      zset   user -> latest login/heartbeat of its sessions in seen
 //	prefix:{name}:hll:<t>    HLL    users of the period starting at Unix time t

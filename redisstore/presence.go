@@ -51,19 +51,21 @@ type PresenceOptions struct {
 // a logout may arrive before its login. Events are buffered per session
 // (only the latest counts) and written by the store's flush; the flush also
 // forgets sessions, tombstones and users once they are older than Timeout +
-// MaxSkew.
+// MaxSkew. Each flush forgets up to 1,000 sessions per script call, and
+// makes more calls (up to 64) while they come back full.
 //
 // # The clock of record
 //
 // Redis's clock (TIME on the master that holds the set) decides, not the
 // nodes': the cutoff of Active, the horizon of what is forgotten, and the
 // refusal of events stamped more than MaxSkew ahead. A node whose clock is
-// wrong can therefore neither expire other nodes' sessions early nor keep
-// its own sessions online past a later logout. Its events stamped too far
-// ahead are refused: by Apply, with an error wrapping presence.ErrFuture,
-// once the store has measured its clock against Redis's (Stats().Skew,
-// after the first flush), and otherwise by the flush, which counts them
-// (Refused, and abacus_redisstore_refused_events_total) and logs them.
+// wrong can therefore neither expire other nodes' sessions early nor keep a
+// session it stamped more than MaxSkew ahead online past a later logout
+// (within MaxSkew, the later stamp wins, as in package presence). Its events
+// stamped too far ahead are refused: by Apply, with an error wrapping
+// presence.ErrFuture, once the store has measured its clock against Redis's
+// (Skew, after the first flush), and otherwise by the flush, which counts
+// them (Refused, and abacus_redisstore_refused_events_total) and logs them.
 // Events stamped in the past are not refused: late events are normal after
 // an outage. A node whose clock runs behind stamps its sessions old, and
 // they expire early; the skew gauge (abacus_redisstore_clock_skew_seconds)
@@ -74,8 +76,9 @@ type PresenceOptions struct {
 // it runs: if it is ahead, sessions expire up to d early and what is
 // forgotten moves forward by d (harmless while d <= MaxSkew, the margin the
 // horizon keeps); if it is behind, sessions stay active up to d longer and
-// events stamped up to d further ahead are refused. Stats().Skew jumps by d
-// at the next flush.
+// events stamped up to d further ahead are refused: once d exceeds MaxSkew,
+// every correctly stamped event is refused (and counted) until its clock is
+// fixed. Skew jumps by d at the next flush.
 //
 // All methods are safe for concurrent use.
 type Presence struct {
@@ -87,6 +90,14 @@ type Presence struct {
 	mu      sync.Mutex
 	pending map[string]presence.Event
 	users   map[int64]map[string]struct{} // period start (Unix s) -> users
+
+	collectCalls int // collection calls per flush; guarded by the store's flushMu
+
+	// skew is this node's clock minus the clock of record of this set (its
+	// master's, in a cluster), from the last flush; measured says whether
+	// one has.
+	skew     atomic.Int64
+	measured atomic.Bool
 
 	sessions atomic.Int64
 	online   atomic.Int64 // users with an active session
@@ -114,8 +125,9 @@ func (s *Store) Presence(name string, opts PresenceOptions) (*Presence, error) {
 		s: s, name: name, opts: opts,
 		keys: []string{s.key(name, "seen"), s.key(name, "gone"), s.key(name, "owner"),
 			s.key(name, "byuser"), s.key(name, "users")},
-		pending: make(map[string]presence.Event),
-		users:   make(map[int64]map[string]struct{}),
+		pending:      make(map[string]presence.Event),
+		users:        make(map[int64]map[string]struct{}),
+		collectCalls: 1,
 	}
 	s.presences[name] = p
 	return p, nil
@@ -163,7 +175,7 @@ func (p *Presence) Apply(e presence.Event) error {
 	// resolution, here as there, so that where an event is decided cannot
 	// change the outcome.
 	e.At = e.At.Truncate(time.Millisecond)
-	if err := e.Check(p.s.recordNow(), p.opts.MaxSkew); err != nil {
+	if err := e.Check(p.recordNow(), p.opts.MaxSkew); err != nil {
 		return err
 	}
 	p.mu.Lock()
@@ -197,6 +209,23 @@ func (p *Presence) Pending() int {
 // Refused returns how many events (and distinct-user sketch updates) Redis
 // refused because they were stamped more than MaxSkew ahead of its clock.
 func (p *Presence) Refused() uint64 { return p.refused.Load() }
+
+// Skew returns this node's clock minus the clock of record of this set (the
+// TIME of the master that holds it), as measured by the last successful
+// flush (within half its round trip), and whether one has.
+func (p *Presence) Skew() (time.Duration, bool) {
+	return time.Duration(p.skew.Load()), p.measured.Load()
+}
+
+// recordNow estimates this set's clock of record: this node's clock
+// corrected by the skew measured against it, or against the store's Redis
+// until the set has flushed once.
+func (p *Presence) recordNow() time.Time {
+	if p.s.pinned != nil || !p.measured.Load() {
+		return p.s.recordNow()
+	}
+	return p.s.opts.Now().Add(-time.Duration(p.skew.Load()))
+}
 
 func (p *Presence) periodStart(t time.Time) int64 {
 	ps := int64(p.opts.Period / time.Second)
@@ -291,9 +320,13 @@ func (p *Presence) Staleness() time.Duration {
 // Redis to parse and dispatch, and still a short script.
 const eventBatch = 256
 
-// collectBatch bounds the sessions one flush forgets, so that one script
-// never blocks Redis for long; the next flush goes on.
-const collectBatch = 1000
+// collectBatch bounds the sessions one collection call forgets, so that one
+// script never blocks Redis for long. A flush makes one call, or up to
+// maxCollectCalls while the calls come back full.
+const (
+	collectBatch    = 1000
+	maxCollectCalls = 64
+)
 
 type presenceFlush struct {
 	p        *Presence
@@ -301,7 +334,7 @@ type presenceFlush struct {
 	events   map[string]presence.Event
 	users    map[int64]map[string]struct{}
 	writes   []*redis.Cmd // events and sketches: they reply how many Redis refused
-	collect  *redis.Cmd
+	collect  []*redis.Cmd
 	count    *redis.Cmd
 	distinct *redis.IntCmd
 }
@@ -322,11 +355,7 @@ func (p *Presence) prepare(ctx context.Context, pipe redis.Pipeliner, now time.T
 		if len(args) == 0 {
 			args = append(args, skew, pin)
 		}
-		dir := "in"
-		if e.Kind == presence.Logout {
-			dir = "out"
-		}
-		args = append(args, dir, e.Session, e.At.UnixMilli(), e.User)
+		args = append(args, strconv.Itoa(int(e.Kind)), e.Session, e.At.UnixMilli(), e.User)
 		if len(args) == cap(args) {
 			f.writes = append(f.writes, scriptEvent.EvalSha(ctx, pipe, p.keys, args...))
 			args = make([]any, 0, cap(args))
@@ -351,16 +380,21 @@ func (p *Presence) prepare(ctx context.Context, pipe redis.Pipeliner, now time.T
 			f.writes = append(f.writes, scriptSketch.EvalSha(ctx, pipe, key, args...))
 		}
 	}
-	f.collect = scriptCollect.EvalSha(ctx, pipe, p.keys, (p.opts.Timeout + p.opts.MaxSkew).Milliseconds(), pin, collectBatch)
+	for range p.collectCalls {
+		f.collect = append(f.collect, scriptCollect.EvalSha(ctx, pipe, p.keys, (p.opts.Timeout+p.opts.MaxSkew).Milliseconds(), pin, collectBatch))
+	}
 	f.count = scriptCount.EvalSha(ctx, pipe, p.countKeys(), p.opts.Timeout.Milliseconds(), pin)
-	f.distinct = pipe.PFCount(ctx, p.hllKey(p.periodStart(p.s.recordNow())))
+	f.distinct = pipe.PFCount(ctx, p.hllKey(p.periodStart(p.recordNow())))
 	return f
 }
 
 // finish puts the events back if any write failed (they are idempotent, so
-// writing some of them twice is harmless), counts the refused ones and
-// caches the counts. It returns the number of writes Redis refused.
-func (f *presenceFlush) finish() (refused int, err error) {
+// writing some of them twice is harmless), counts the refused ones, caches
+// the counts and measures this node's clock against the clock of record
+// from the count's reply, the pipeline having been sent at sent and
+// answered at received. It returns the number of writes Redis refused.
+// Called with the store's flushMu held.
+func (f *presenceFlush) finish(sent, received time.Time) (refused int, err error) {
 	p := f.p
 	var failed error
 	for _, c := range f.writes {
@@ -372,18 +406,33 @@ func (f *presenceFlush) finish() (refused int, err error) {
 			refused += int(v)
 		}
 	}
-	if failed == nil {
-		failed = f.collect.Err()
+	full := false
+	for _, c := range f.collect {
+		n, err := c.Int64()
+		if err != nil && failed == nil {
+			failed = err
+		}
+		full = n == collectBatch
+	}
+	// Sessions expire faster than one call a flush forgets them: call
+	// more often, up to maxCollectCalls, until a call comes back short.
+	if full {
+		p.collectCalls = min(2*p.collectCalls, maxCollectCalls)
+	} else if failed == nil {
+		p.collectCalls = 1
 	}
 	if failed != nil {
 		p.requeue(f.events, f.users)
 		return 0, fmt.Errorf("redisstore: presence %q: %w", p.name, failed)
 	}
 	p.refused.Add(uint64(refused))
-	c, _, err := p.countReply(f.count)
+	c, at, err := p.countReply(f.count)
 	if err != nil {
 		return refused, fmt.Errorf("redisstore: counting %q: %w", p.name, err)
 	}
+	mid := sent.Add(received.Sub(sent) / 2)
+	p.skew.Store(int64(mid.Sub(at)))
+	p.measured.Store(true)
 	p.sessions.Store(int64(c.Sessions))
 	p.online.Store(int64(c.Users))
 	if n, err := f.distinct.Result(); err == nil {

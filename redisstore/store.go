@@ -244,8 +244,8 @@ func (s *Store) flush(ctx context.Context) error {
 		pflush = append(pflush, p.prepare(ctx, pipe, now))
 	}
 	_, execErr := pipe.Exec(ctx)
-	s.measure(clock, now, s.opts.Now())
-	s.warnSkew(presences, now)
+	received := s.opts.Now()
+	s.measure(clock, now, received)
 	first := claimErr
 	for _, f := range cflush {
 		if err := f.finish(now); err != nil && first == nil {
@@ -254,12 +254,13 @@ func (s *Store) flush(ctx context.Context) error {
 	}
 	refused := 0
 	for _, f := range pflush {
-		n, err := f.finish()
+		n, err := f.finish(now, received)
 		refused += n
 		if err != nil && first == nil {
 			first = err
 		}
 	}
+	s.warnSkew(presences, now)
 	if refused > 0 {
 		s.warnRefused(refused, now)
 	}

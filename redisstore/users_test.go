@@ -44,6 +44,8 @@ func TestUsersOnline(t *testing.T) {
 		{"a session changes hands", []ev{in("g", "kiosk", 0), in("h", "kiosk", 10)}, 20, presence.Counts{Sessions: 1, Users: 1}},
 		{"the old owner of a handed-on session keeps its own", []ev{in("g", "kiosk", 0), in("g", "phone", 1), in("h", "kiosk", 10)}, 20, presence.Counts{Sessions: 2, Users: 2}},
 		{"heartbeat without login", []ev{beat("i", "s", 5)}, 10, presence.Counts{Sessions: 1, Users: 1}},
+		{"at one millisecond a heartbeat beats a login", []ev{in("a", "phone", 0), in("z", "kiosk", 10), beat("a", "kiosk", 10)}, 20, presence.Counts{Sessions: 2, Users: 1}},
+		{"at one millisecond and kind the larger user by bytes wins", []ev{in("z", "phone", 0), in("z", "kiosk", 10), in("é", "kiosk", 10)}, 20, presence.Counts{Sessions: 2, Users: 2}},
 	} {
 		for _, order := range []string{"in order", "reversed", "one flush each"} {
 			t.Run(c.name+"/"+order, func(t *testing.T) {
@@ -113,5 +115,36 @@ func TestUsersOnlineManySessions(t *testing.T) {
 	must(t, s.Flush(ctx))
 	if got, err := p.ActiveAt(ctx, now); err != nil || got != (presence.Counts{Sessions: 25, Users: 25}) {
 		t.Fatalf("after the logouts: %+v, %v; want 25 sessions of 25 users", got, err)
+	}
+}
+
+// TestCollectionKeepsUp: when more sessions expire than one collection call
+// forgets, each flush makes more calls until they catch up.
+func TestCollectionKeepsUp(t *testing.T) {
+	srv := redistest.Start(t, redistest.Options{})
+	ctx := context.Background()
+	now := sec(0)
+	s, p := presenceStore(t, srv.Addr(), "n", func() time.Time { return now })
+	for i := range 5000 {
+		must(t, p.Login(fmt.Sprint("u", i%100), fmt.Sprint("s", i), now))
+	}
+	must(t, s.Flush(ctx))
+	now = sec(1000) // every session past the horizon
+	rc := client(t, srv.Addr())
+	var left []int64
+	for range 3 { // forgets 1,000, then 2,000, then up to 4,000
+		must(t, s.Flush(ctx))
+		left = append(left, rc.ZCard(ctx, p.keys[0]).Val())
+	}
+	if left[0] != 4000 || left[1] != 2000 || left[2] != 0 {
+		t.Fatalf("sessions left after each flush: %v, want [4000 2000 0]", left)
+	}
+	for _, key := range p.keys {
+		if n := rc.Exists(ctx, key).Val(); n != 0 {
+			t.Fatalf("%s still exists", key)
+		}
+	}
+	if p.collectCalls != 1 {
+		t.Fatalf("%d collection calls per flush after catching up, want 1", p.collectCalls)
 	}
 }

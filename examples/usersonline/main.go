@@ -45,8 +45,9 @@ func run(ctx context.Context, node, addr, listen string) error {
 	defer stop()
 	rdb := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
 	defer rdb.Close()
-	// Node IDs: one per running process. A server that restarts under its
-	// ID continues where it stopped; two running at once would be refused.
+	// Node IDs: one per running process. The store's counters continue
+	// where a restarted server left them; two processes running at once
+	// under one ID are refused. Presence events are keyed by session.
 	store, err := redisstore.New(rdb, redisstore.Options{Node: node})
 	if err != nil {
 		return err
@@ -55,8 +56,12 @@ func run(ctx context.Context, node, addr, listen string) error {
 	if err != nil {
 		return err
 	}
+	// Run gets a context of its own, cancelled once the HTTP server has
+	// stopped, so that its last flush comes after the last handler's event.
+	syncing, stopSync := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSync()
 	synced := make(chan error, 1)
-	go func() { synced <- store.Run(ctx) }() // flushes every second, and once more at shutdown
+	go func() { synced <- store.Run(syncing) }() // flushes every second, and once more at the end
 
 	mux := http.NewServeMux()
 	event := func(apply func(user, session string, at time.Time) error) http.HandlerFunc {
@@ -97,6 +102,7 @@ func run(ctx context.Context, node, addr, listen string) error {
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
+	stopSync()
 	<-synced // Run's last flush has written every buffered event
 	if last := store.Stats().LastError; last != nil {
 		err = errors.Join(err, fmt.Errorf("final flush: %w", last))

@@ -6,7 +6,7 @@
 -- Returns the number of sessions forgotten.
 local horizon = '(' .. (now_ms(ARGV[2]) - tonumber(ARGV[1]))
 local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', horizon, 'LIMIT', 0, tonumber(ARGV[3]))
-for _, session in ipairs(old) do forget(session) end
+for _, session in ipairs(old) do forget(session, false) end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', horizon)
 -- A user whose latest session is past the horizon has no session left
 -- that can count; sessions of it not forgotten yet go in later calls.
