@@ -15,11 +15,13 @@ type Stats struct {
 	// Merge holds until the clock reaches them.
 	HeldSessions, HeldPeriods int
 	// FutureSessions and FuturePeriods count the session records and
-	// sketches Merge refused, with ErrFuture, because the hold was full.
+	// sketches Merge refused, with ErrFuture, because the hold was full:
+	// refusals, not distinct records, so a record offered again (a
+	// transport that keeps its cursor re-sends it) counts again.
 	FutureSessions, FuturePeriods uint64
 	// SkewStates counts the states Merge refused, with ErrSkew, because
 	// their producer's clock was behind; SkewSessions counts the session
-	// records in them.
+	// records in them. Both count refusals, like FutureSessions.
 	SkewStates, SkewSessions uint64
 	// Skew is, per peer node, its state's Clock minus this tracker's clock
 	// at the latest Merge of one of its states with a Clock, refused or
