@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -64,6 +65,8 @@ func (r *redisSet) logout(_ int, user, _ string) error {
 	return err
 }
 
+func (r *redisSet) server() (*redis.Client, string) { return r.c, "scard" }
+
 func (r *redisSet) read() (int64, error) {
 	return r.c.SCard(context.Background(), "active_users").Result()
 }
@@ -73,16 +76,21 @@ func (r *redisSet) settle() error { return nil }
 // background flush (every 100 ms here) writes them; a read is
 // Presence.Active, one script of two ZCOUNTs.
 type redisPresence struct {
+	c      *redis.Client
 	stores [nodes]*redisstore.Store
 	sets   [nodes]*redisstore.Presence
+	quiet  func() // stops the background flushes
 }
+
+func (r *redisPresence) server() (*redis.Client, string) { return r.c, "evalsha" }
 
 func newRedisPresence(tb testing.TB) onlineCounter {
 	c := redisClient(tb)
-	r := &redisPresence{}
+	r := &redisPresence{c: c}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	tb.Cleanup(func() { cancel(); wg.Wait() })
+	r.quiet = func() { cancel(); wg.Wait() }
+	tb.Cleanup(r.quiet)
 	for i := range nodes {
 		s, err := redisstore.New(c, redisstore.Options{
 			Node:     "node-" + strconv.Itoa(i),
@@ -124,19 +132,54 @@ func (r *redisPresence) settle() error {
 	return nil
 }
 
-// usersPerWriter is how many users each writing goroutine logs in and out.
-const usersPerWriter = 64
+// serverTime returns the microseconds Redis spent per call of cmd since the
+// last CONFIG RESETSTAT (INFO commandstats): the read's cost in Redis
+// without the round trip, which on a shared machine varies more than it.
+// (The read benchmark stops redisstore's background flushes first, so that
+// every EVALSHA is a read.)
+func serverTime(tb testing.TB, c *redis.Client, cmd string) float64 {
+	info, err := c.Info(context.Background(), "commandstats").Result()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for line := range strings.SplitSeq(info, "\r\n") {
+		rest, ok := strings.CutPrefix(line, "cmdstat_"+cmd+":")
+		if !ok {
+			continue
+		}
+		for field := range strings.SplitSeq(rest, ",") {
+			if v, ok := strings.CutPrefix(field, "usec_per_call="); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					tb.Fatal(err)
+				}
+				return f
+			}
+		}
+	}
+	tb.Fatalf("no cmdstat_%s in INFO commandstats", cmd)
+	return 0
+}
 
-// churn is one writer's workload: its i-th event is, for its user i mod 64,
-// a login with a new session in even rounds (i / 64 even) and the logout of
-// that session in odd rounds. Each user has one session at a time, the case
-// study's model. It returns how many of its users it left online.
-func churn(oc onlineCounter, writer int, next func() bool) (online int, err error) {
+// usersPerWriter is how many users each writing goroutine of the benchmark
+// logs in and out: enough that a session's logout comes well after the
+// flush that wrote its login (4,096 events later, about 0.4 s at 10,000
+// events/s per writer, against a 100 ms flush), so that redisstore writes
+// both events to Redis rather than only the logout that replaced the login
+// in its buffer.
+const usersPerWriter = 4096
+
+// churn is one writer's workload over users users: its i-th event is, for
+// its user i mod users, a login with a new session in even rounds
+// (i / users even) and the logout of that session in odd rounds. Each user
+// has one session at a time, the case study's model. It returns how many of
+// its users it left online.
+func churn(oc onlineCounter, writer, users int, next func() bool) (online int, err error) {
 	node := writer % nodes
-	var in [usersPerWriter]bool
+	in := make([]bool, users)
 	w := strconv.Itoa(writer) + "-"
 	for i := 0; next(); i++ {
-		j, round := i%usersPerWriter, i/usersPerWriter
+		j, round := i%users, i/users
 		user := w + strconv.Itoa(j)
 		if round%2 == 0 {
 			err = oc.login(node, user, user+"-"+strconv.Itoa(round))
@@ -159,7 +202,7 @@ func churn(oc onlineCounter, writer int, next func() bool) (online int, err erro
 // BenchmarkUsersOnline times each approach:
 //
 //   - write: one login or logout, from GOMAXPROCS × 16 goroutines spread
-//     over the nodes, each churning its own 64 users. The time includes
+//     over the nodes, each churning its own 4,096 users. The time includes
 //     making every event visible (a final flush), and the benchmark fails
 //     unless the users online read afterwards are those the writers left
 //     online.
@@ -174,7 +217,7 @@ func BenchmarkUsersOnline(b *testing.B) {
 			b.SetParallelism(writers)
 			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
-				n, err := churn(oc, int(writer.Add(1)), pb.Next)
+				n, err := churn(oc, int(writer.Add(1)), usersPerWriter, pb.Next)
 				if err != nil {
 					b.Error(err)
 				}
@@ -212,11 +255,21 @@ func BenchmarkUsersOnline(b *testing.B) {
 				if got, err := oc.read(); err != nil || got != int64(users) {
 					b.Fatalf("%d users online (%v), want %d", got, err, users)
 				}
+				if q, ok := oc.(*redisPresence); ok {
+					q.quiet() // so that Redis's time per EVALSHA is the reads'
+				}
+				c, cmd := oc.(interface {
+					server() (*redis.Client, string)
+				}).server()
+				if err := c.ConfigResetStat(context.Background()).Err(); err != nil {
+					b.Fatal(err)
+				}
 				for b.Loop() {
 					if _, err := oc.read(); err != nil {
 						b.Fatal(err)
 					}
 				}
+				b.ReportMetric(serverTime(b, c, cmd), "redis-µs/call")
 			})
 		}
 	}
@@ -242,7 +295,7 @@ func TestUsersOnlineExact(t *testing.T) {
 			for w := range 12 {
 				wg.Go(func() {
 					left := 64*5 + w // ends mid-round: some users in, some out
-					n, err := churn(oc, w, func() bool { left--; return left >= 0 })
+					n, err := churn(oc, w, 64, func() bool { left--; return left >= 0 })
 					if err != nil {
 						t.Error(err)
 					}
