@@ -124,6 +124,36 @@ func TestMergeHoldFull(t *testing.T) {
 	}
 }
 
+// TestMergeFarAhead: records stamped beyond MaxSkew + MaxAhead are refused
+// at once and counted, so a clock that is far off cannot fill the hold; a
+// peer only slightly ahead is still held.
+func TestMergeFarAhead(t *testing.T) {
+	clk := &clock{t0}
+	far := newTracker(t, Options{Node: "far", Now: clk.skewed(2 * time.Hour)})
+	near := newTracker(t, Options{Node: "near", Now: clk.skewed(time.Minute)})
+	here := newTracker(t, Options{Node: "here", MaxHeld: 2, Now: clk.Now})
+	for i := range 3 {
+		must(t, far.Login(fmt.Sprint("f", i), fmt.Sprint("fs", i), t0.Add(2*time.Hour)))
+	}
+	must(t, near.Login("n", "ns", t0.Add(time.Minute)))
+	s := far.State()
+	s.Periods = nil // hour 2's sketch is refused too; count sessions alone here
+	if err := here.Merge(s); !errors.Is(err, ErrFuture) {
+		t.Fatalf("a state 2h ahead: Merge = %v, want ErrFuture", err)
+	}
+	if st := here.Stats(); st.HeldSessions != 0 || st.FutureSessions != 3 {
+		t.Fatalf("after the far state: %+v", st)
+	}
+	must(t, here.Merge(near.State()))
+	if st := here.Stats(); st.HeldSessions != 1 {
+		t.Fatalf("after the near state: %+v", st)
+	}
+	clk.now = t0.Add(30 * time.Second)
+	if got := here.Active(); got != (Counts{1, 1}) {
+		t.Fatalf("the near peer's session once due: %+v", got)
+	}
+}
+
 // TestMergeBehind: a state whose producer's clock is more than MaxSkew +
 // MaxTransit behind is refused whole with ErrSkew, and counted.
 func TestMergeBehind(t *testing.T) {
@@ -166,7 +196,7 @@ func TestMergeBehind(t *testing.T) {
 // the same state comes again. Apply cannot make a future period.
 func TestFuturePeriods(t *testing.T) {
 	clk := &clock{t0} // t0 starts an hour
-	here := newTracker(t, Options{Node: "here", Retain: 2, Now: clk.Now})
+	here := newTracker(t, Options{Node: "here", Retain: 2, MaxAhead: 3 * time.Hour, Now: clk.Now})
 	s := State{Node: "peer", Period: time.Hour}
 	for i := range 500 {
 		users := new(crdt.HLL)

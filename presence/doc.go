@@ -41,10 +41,13 @@
 //   - Merge holds the session records stamped more than MaxSkew ahead, and
 //     the sketches of periods starting more than MaxSkew ahead, and applies
 //     each, as if merged then, once the clock is within MaxSkew of it. A
-//     peer whose clock runs ahead loses nothing: its sessions count from
+//     peer whose clock runs ahead by up to MaxSkew + Options.MaxAhead
+//     (an hour more, by default) loses nothing: its sessions count from
 //     MaxSkew before their stamp. The hold takes Options.MaxHeld sessions
-//     and Retain sketches; Merge refuses what does not fit with an error
-//     wrapping ErrFuture, having merged or held the rest.
+//     and Retain sketches; Merge refuses what does not fit, and what is
+//     stamped further ahead than MaxAhead allows (a clock that far off is
+//     broken, and would fill the hold for long), with an error wrapping
+//     ErrFuture, having merged or held the rest.
 //   - A State carries its producer's clock (State.Clock, set by
 //     DeltaSince). Merge refuses, merging nothing, a state whose Clock is
 //     more than MaxSkew + MaxTransit behind the tracker's clock, with an

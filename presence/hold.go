@@ -15,8 +15,8 @@ import (
 // min-heap by stamp, with a set of the same entries so that a state merged
 // twice is held once; sketches wait in a map by period start, a later
 // sketch of a held period merged into the held one. The hold takes at most
-// MaxHeld sessions and Retain sketches; what does not fit is refused, and
-// counted, by Merge.
+// MaxHeld sessions and Retain sketches, stamped at most MaxAhead beyond
+// MaxSkew; what does not fit is refused, and counted, by Merge.
 
 type heldSession struct {
 	id, user string

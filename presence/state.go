@@ -141,15 +141,15 @@ func (t *Tracker) DeltaSince(c crdt.Cursor) State {
 //
 // Otherwise it merges every session stamped at most MaxSkew ahead of this
 // tracker's clock and every sketch of a period starting no later than
-// that, and holds the others, up to MaxHeld sessions and Retain sketches:
-// each held one is applied, as if merged then, once the clock is within
-// MaxSkew of its stamp (see Tracker). So a peer whose clock runs ahead
+// that, and holds the others stamped up to MaxAhead further, up to MaxHeld
+// sessions and Retain sketches: each held one is applied, as if merged
+// then, once the clock is within MaxSkew of its stamp (see Tracker). So a peer whose clock runs ahead
 // loses nothing, and its sessions count here from MaxSkew before their
 // stamp, as Apply would take them; once applied, a session beats events
-// stamped before it, a logout here included. If the hold is full, Merge
-// refuses the sessions and sketches that do not fit, counts them (see
-// Stats) and returns an error wrapping ErrFuture, having merged or held all
-// the rest. Merging is idempotent and a session held twice is held once,
+// stamped before it, a logout here included. Merge refuses the sessions
+// and sketches stamped beyond MaxSkew + MaxAhead, and those that do not fit
+// in a full hold, counts them (see Stats) and returns an error wrapping
+// ErrFuture, having merged or held all the rest. Merging is idempotent and a session held twice is held once,
 // so a transport that keeps its cursor when Merge errs and sends
 // DeltaSince(cursor) again later offers what was refused again: it is
 // merged once the hold has room or the clocks agree.
@@ -171,20 +171,24 @@ func (t *Tracker) Merge(s State) error {
 		return err
 	}
 	t.release(limitNanos, limitSec)
+	reachNanos := limitNanos + int64(t.opts.MaxAhead)
+	reachSec := limitSec + int64(t.opts.MaxAhead/time.Second)
 	var sessions, periods int // refused
 	for _, x := range s.Sessions {
 		at := x.At.UnixNano()
-		if at <= limitNanos {
+		switch {
+		case at <= limitNanos:
 			t.put(x.ID, x.User, at, x.Kind)
-		} else if !t.holdSession(heldSession{id: x.ID, user: x.User, at: at, kind: x.Kind}) {
+		case at > reachNanos || !t.holdSession(heldSession{id: x.ID, user: x.User, at: at, kind: x.Kind}):
 			sessions++
 		}
 	}
 	for _, p := range s.Periods {
 		start := p.Start.Unix()
-		if start <= limitSec {
+		switch {
+		case start <= limitSec:
 			t.mergePeriod(start, p.Users)
-		} else if !t.holdPeriod(start, p.Users) {
+		case start > reachSec || !t.holdPeriod(start, p.Users):
 			periods++
 		}
 	}
@@ -194,8 +198,9 @@ func (t *Tracker) Merge(s State) error {
 	t.refused.futureSessions += uint64(sessions)
 	t.refused.futurePeriods += uint64(periods)
 	return fmt.Errorf("%w: refused %d sessions and %d period sketches from %q stamped after %v (the clock + MaxSkew %v): "+
-		"the hold is full (%d sessions, MaxHeld %d; %d sketches, Retain %d); the rest is merged or held",
+		"stamped after %v (MaxAhead %v further), or the hold is full (%d sessions, MaxHeld %d; %d sketches, Retain %d); the rest is merged or held",
 		ErrFuture, sessions, periods, s.Node, time.Unix(0, limitNanos).UTC(), t.opts.MaxSkew,
+		time.Unix(0, reachNanos).UTC(), t.opts.MaxAhead,
 		len(t.held.sessions), t.opts.MaxHeld, len(t.held.periods), t.opts.Retain)
 }
 

@@ -15,7 +15,8 @@ type Stats struct {
 	// Merge holds until the clock reaches them.
 	HeldSessions, HeldPeriods int
 	// FutureSessions and FuturePeriods count the session records and
-	// sketches Merge refused, with ErrFuture, because the hold was full:
+	// sketches Merge refused, with ErrFuture, because they were stamped
+	// beyond MaxSkew + MaxAhead or the hold was full:
 	// refusals, not distinct records, so a record offered again (a
 	// transport that keeps its cursor re-sends it) counts again.
 	FutureSessions, FuturePeriods uint64

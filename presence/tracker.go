@@ -82,6 +82,13 @@ type Options struct {
 	// Retain of them. Merge refuses what does not fit, with an error
 	// wrapping ErrFuture.
 	MaxHeld int
+	// MaxAhead is how far beyond MaxSkew ahead of this tracker's clock a
+	// merged session may be stamped, or a sketch's period start, and still
+	// be held (default one hour): Merge refuses records stamped further
+	// ahead at once, with an error wrapping ErrFuture, so that a peer whose
+	// clock is far off cannot fill the hold for long and crowd out peers
+	// only slightly ahead.
+	MaxAhead time.Duration
 	// Period is the granularity of Distinct (default one hour); a whole
 	// number of seconds that divides a day.
 	Period time.Duration
@@ -119,6 +126,9 @@ func (o *Options) fill() error {
 	if o.MaxHeld == 0 {
 		o.MaxHeld = 10000
 	}
+	if o.MaxAhead == 0 {
+		o.MaxAhead = time.Hour
+	}
 	if o.Period == 0 {
 		o.Period = time.Hour
 	}
@@ -129,8 +139,8 @@ func (o *Options) fill() error {
 		o.Now = time.Now
 	}
 	switch {
-	case o.Timeout < 0 || o.MaxSkew < 0 || o.MaxTransit < 0 || o.MaxHeld < 0 || o.Retain < 0:
-		return fmt.Errorf("%w options: negative Timeout, MaxSkew, MaxTransit, MaxHeld or Retain", ErrInvalid)
+	case o.Timeout < 0 || o.MaxSkew < 0 || o.MaxTransit < 0 || o.MaxHeld < 0 || o.MaxAhead < 0 || o.Retain < 0:
+		return fmt.Errorf("%w options: negative Timeout, MaxSkew, MaxTransit, MaxHeld, MaxAhead or Retain", ErrInvalid)
 	case o.Period < time.Second || o.Period%time.Second != 0 || (24*time.Hour)%o.Period != 0:
 		return fmt.Errorf("%w options: Period %v is not whole seconds dividing a day", ErrInvalid, o.Period)
 	}
