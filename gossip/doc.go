@@ -83,9 +83,10 @@
 // Every AntiEntropy (30 s by default) the node asks each peer with the zero
 // Cursor instead, for the full state. The cursor protocol alone loses
 // nothing, but a full pull now and then also repairs what it cannot see:
-// a change a replica skipped while reporting success (a presence tracker
-// skips sessions stamped further ahead of its clock than MaxSkew, and merges
-// them from the next full state once its clock has caught up), or a bug.
+// a change a replica lost after reporting success (a state restored from an
+// old copy, say), or a bug. What a replica refuses with an error (a presence
+// tracker's full hold, a state from a clock too far behind) leaves the
+// cursor where it was, and is pulled again.
 //
 // Run gives each peer a loop of its own: one pull per replica, then a wait
 // of Interval plus a random Jitter. A peer that is down or cut off costs its
