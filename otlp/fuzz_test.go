@@ -1,0 +1,26 @@
+package otlp
+
+import (
+	"regexp"
+	"testing"
+)
+
+var validName = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
+
+// FuzzPrometheusName: whatever the name and unit, the result is a valid
+// Prometheus metric name, and translating it again changes nothing.
+func FuzzPrometheusName(f *testing.F) {
+	for _, s := range [][2]string{{"http.server.request.duration", "s"}, {"a..b", "By/s"}, {"", "{x}"}, {"9", "1"}, {"ü", "%/mo"}} {
+		f.Add(s[0], s[1], uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, name, unit string, kind uint8) {
+		k := Kind(kind % 6)
+		got := PrometheusName(name, unit, k)
+		if !validName.MatchString(got) {
+			t.Fatalf("PrometheusName(%q, %q, %d) = %q: not a valid name", name, unit, k, got)
+		}
+		if again := PrometheusName(got, unit, k); again != got {
+			t.Fatalf("not idempotent: %q, then %q", got, again)
+		}
+	})
+}
