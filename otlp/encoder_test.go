@@ -35,7 +35,9 @@ func str(k, v string) *commonpb.KeyValue {
 	return &commonpb.KeyValue{Key: k, Value: &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: v}}}
 }
 
-func metadata(typ string) []*commonpb.KeyValue { return []*commonpb.KeyValue{str("prometheus.type", typ)} }
+func metadata(typ string) []*commonpb.KeyValue {
+	return []*commonpb.KeyValue{str("prometheus.type", typ)}
+}
 
 func f64(v float64) *float64 { return &v }
 

@@ -53,7 +53,7 @@ const (
 	respPartialSuccess                   = 1
 	partialRejected, partialErrorMessage = 1, 2
 	// google.rpc.Status, the body of an OTLP/HTTP error response
-	statusCode, statusMessage = 1, 2
+	rpcCode, rpcMessage = 1, 2
 )
 
 // buf appends protobuf fields to b. Nested messages are opened with a
