@@ -1,12 +1,34 @@
-// Package otlp translates between OpenTelemetry's metric conventions and
-// Prometheus's, as the OpenTelemetry specification's "Prometheus and
-// OpenMetrics Compatibility" document defines them: OTLP metric names and
-// UCUM units to Prometheus names with unit and type suffixes
-// (http.server.request.duration in seconds is
-// http_server_request_duration_seconds), and Prometheus units back to UCUM.
+// Package otlp exports an Abacus registry as OpenTelemetry metrics (OTLP)
+// and translates between OpenTelemetry's metric conventions and
+// Prometheus's.
 //
-// It is the first part of Abacus's OpenTelemetry support; the OTLP
-// exporter that will use it is not here yet.
+//   - Encoder turns the registry's read model (Registry.Gather) into OTLP
+//     ExportMetricsServiceRequest messages, cumulative or with exact delta
+//     temporality, encoded by hand into the caller's buffer.
+//   - Exporter pushes them to an OTLP/HTTP receiver (an OpenTelemetry
+//     Collector, Prometheus's /api/v1/otlp/v1/metrics, any vendor's
+//     endpoint) with the specification's retry rules, a bounded queue and a
+//     final export at shutdown.
+//   - PrometheusName, PrometheusUnit and OTelUnit translate names and units
+//     as the OpenTelemetry specification's "Prometheus and OpenMetrics
+//     Compatibility" document and Prometheus's own OTLP receiver do
+//     (http.server.request.duration in seconds is
+//     http_server_request_duration_seconds).
 //
-// Every function is pure and safe for concurrent use.
+// Pushing to a Collector on this host, every minute, until ctx ends:
+//
+//	x, err := otlp.NewExporter(reg, otlp.ExporterOptions{
+//		Options: otlp.Options{Resource: map[string]string{"service.name": "shop"}},
+//	})
+//	if err != nil { … }
+//	go x.Run(ctx) // its error says what the final export could not deliver
+//
+// The package speaks OTLP/HTTP with protobuf only: no gRPC, no JSON, and no
+// dependency beyond the protobuf runtime's wire helpers. Its output is
+// checked against the generated types of go.opentelemetry.io/proto/slim/otlp
+// and against the OpenTelemetry Collector's own receiver. The OpenTelemetry
+// SDK's Producer and a MeterProvider backed by a registry live in the
+// separate module github.com/abacusgo/abacus/otelbridge.
+//
+// Every function and method is safe for concurrent use.
 package otlp

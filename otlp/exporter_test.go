@@ -1,3 +1,7 @@
+//go:build !js
+
+// The exporter tests start HTTP servers, which js/wasm cannot.
+
 package otlp
 
 import (
