@@ -15,11 +15,12 @@
 //     (http.server.request.duration in seconds is
 //     http_server_request_duration_seconds).
 //
-// Pushing to a Collector on this host, every minute, until ctx ends:
+// Pushing where the OpenTelemetry SDK's environment variables say (a
+// Collector on this host, every minute, by default) until ctx ends:
 //
-//	x, err := otlp.NewExporter(reg, otlp.ExporterOptions{
-//		Options: otlp.Options{Resource: map[string]string{"service.name": "shop"}},
-//	})
+//	o, err := otlp.EnvOptions(nil) // OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME, …
+//	if err != nil { … }
+//	x, err := otlp.NewExporter(reg, o)
 //	if err != nil { … }
 //	go x.Run(ctx) // its error says what the final export could not deliver
 //
