@@ -98,7 +98,8 @@ type Options struct {
 // with reads, and without resetting anything that other readers see (no
 // Drain, no Interval). Each delta point starts where that series' previous
 // one ended. A value that went down (a series deleted and created again)
-// starts a new series: its delta is its whole value. Delta exponential
+// starts a new series: its delta is its whole value, as does a series
+// whose creation time changed. Delta exponential
 // histograms carry no min or max (the cumulative extremes say nothing of
 // one interval), and their exemplars are those recorded since the previous
 // request. Series that disappear are forgotten at the next Append.
@@ -123,13 +124,14 @@ type Encoder struct {
 
 // last is what an Encoder reported of one series.
 type last struct {
-	gen   uint64 // the Append that saw the series last
-	at    int64  // when the reported value was read
-	value float64
-	snap  *histogram.Snapshot // exponential histograms
-	count uint64              // classic histograms
-	sum   float64
-	cum   []uint64 // classic cumulative bucket counts
+	gen     uint64 // the Append that saw the series last
+	created int64  // the series' creation time then
+	at      int64  // when the reported value was read
+	value   float64
+	snap    *histogram.Snapshot // exponential histograms
+	count   uint64              // classic histograms
+	sum     float64
+	cum     []uint64 // classic cumulative bucket counts
 }
 
 // NewEncoder returns an Encoder of reg's families.
@@ -348,6 +350,10 @@ func (e *Encoder) delta(f *abacus.Family, s *abacus.Series) (l *last, fresh bool
 		fresh = true
 	}
 	l.gen = e.gen
+	if l.created != s.Created { // deleted and created again since
+		l.created = s.Created
+		fresh = true
+	}
 	return l, fresh
 }
 

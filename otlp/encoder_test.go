@@ -229,13 +229,26 @@ func TestEncoderDelta(t *testing.T) {
 		t.Errorf("second histogram delta %v", prototext.Format(hp))
 	}
 
-	// a series deleted and created again starts over
+	// a series deleted and created again starts over, whether its value
+	// went down or not
 	c.Delete("a")
 	c.With("a").Add(1)
 	req = step(t)
 	ps, _ = points(req, "n_total")
 	if p := ps["k=a;"]; p.GetAsDouble() != 1 {
 		t.Errorf("delta of a created again: %v, want 1", p)
+	}
+	reg2 := abacus.NewRegistry(abacus.WithoutMetaMetrics(), abacus.WithClock(func() time.Time { return clock }))
+	c2, _ := reg2.CounterVec(abacus.Opts{Name: "n_total"}, "k")
+	e2 := NewEncoder(reg2, Options{Temporality: Delta, Now: func() time.Time { return clock }})
+	c2.With("a").Add(5)
+	e2.Append(nil)
+	c2.Delete("a")
+	clock = clock.Add(time.Second)
+	c2.With("a").Add(7)
+	b2, _ := e2.Append(nil)
+	if ps, _ := points(decode(t, b2), "n_total"); ps["k=a;"].GetAsDouble() != 7 || ps["k=a;"].GetStartTimeUnixNano() != uint64(clock.UnixNano()) {
+		t.Errorf("delta of a created again with a higher value: %v, want 7 from its creation", ps["k=a;"])
 	}
 	// nothing new: zero deltas, empty buckets
 	req = step(t)
