@@ -1,0 +1,2 @@
+// Package otelbridge connects Abacus to OpenTelemetry.
+package otelbridge
