@@ -1,0 +1,4 @@
+package otelbridge
+
+// WithProducerClock sets a producer's clock, for the tests.
+var WithProducerClock = withClock
