@@ -72,13 +72,12 @@ func labelName(key string) string {
 	if key == "" {
 		return ""
 	}
-	b := []byte(key)
-	for i, c := range b {
-		if !(c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
-			b[i] = '_'
+	n := strings.Map(func(r rune) rune {
+		if r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
+			return r
 		}
-	}
-	n := string(b)
+		return '_' // one per character (rune), as Prometheus's sanitizer does
+	}, key)
 	switch {
 	case '0' <= n[0] && n[0] <= '9':
 		n = "key_" + n
