@@ -1,9 +1,7 @@
 package otelbridge
 
 import (
-	"encoding/json"
 	"slices"
-	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
 )
@@ -69,26 +67,9 @@ func (m *keyMap) values(set *attribute.Set) (values, dropped []string) {
 	return values, dropped
 }
 
-// formatValue renders an attribute value as a label value: a string as it
-// is, booleans and numbers formatted (strconv's shortest form for floats),
-// slices as JSON arrays, and the other types (bytes, maps, heterogeneous
-// slices) as attribute.Value.Emit does.
-func formatValue(v attribute.Value) string {
-	switch v.Type() {
-	case attribute.STRING:
-		return v.AsString()
-	case attribute.BOOLSLICE: // Emit writes Go's [true false]
-		b, err := json.Marshal(v.AsBoolSlice())
-		if err == nil {
-			return string(b)
-		}
-	case attribute.FLOAT64SLICE: // JSON has no NaN or infinities
-		fs := v.AsFloat64Slice()
-		parts := make([]string, len(fs))
-		for i, f := range fs {
-			parts[i] = attribute.Float64Value(f).Emit()
-		}
-		return "[" + strings.Join(parts, ",") + "]"
-	}
-	return v.Emit()
-}
+// formatValue renders an attribute value as a label value, as the
+// specification's AnyValue representation for non-OTLP protocols has it
+// (attribute.Value.String): a string as it is, booleans and numbers as JSON
+// literals (NaN and infinities as NaN, Infinity, -Infinity), slices as JSON
+// arrays, byte slices in base64, maps as JSON objects.
+func formatValue(v attribute.Value) string { return v.String() }

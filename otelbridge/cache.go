@@ -85,11 +85,3 @@ func (c *setCache[H]) missed() {
 		c.misses = 0
 	}
 }
-
-// lenLocked returns the number of entries.
-func (c *setCache[H]) lenLocked() int {
-	if c.dirty != nil {
-		return len(c.dirty)
-	}
-	return len(*c.read.Load())
-}

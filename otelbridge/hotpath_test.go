@@ -3,6 +3,7 @@ package otelbridge_test
 import (
 	"context"
 	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 
@@ -155,7 +156,7 @@ func TestConcurrentFirstMeasurements(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { return attribute.IntValue(n).Emit() }
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // sampled returns a context holding a sampled span.
 func sampled(t *testing.T) (context.Context, trace.SpanContext) {

@@ -82,13 +82,14 @@ func TestFormatValue(t *testing.T) {
 		{attribute.Float64Value(0.25), "0.25"},
 		{attribute.Float64Value(1e21), "1e+21"},
 		{attribute.Float64Value(math.NaN()), "NaN"},
+		{attribute.Float64Value(math.Inf(-1)), "-Infinity"},
 		{attribute.StringSliceValue([]string{"a", `b"c`}), `["a","b\"c"]`},
 		{attribute.BoolSliceValue([]bool{true, false}), `[true,false]`},
 		{attribute.Int64SliceValue([]int64{1, 2}), `[1,2]`},
-		{attribute.Float64SliceValue([]float64{0.5, math.Inf(1)}), `[0.5,+Inf]`},
+		{attribute.Float64SliceValue([]float64{0.5, math.Inf(1)}), `[0.5,"Infinity"]`},
 	} {
 		if got := formatValue(tc.v); got != tc.want {
-			t.Errorf("formatValue(%v) = %q; want %q", tc.v.Emit(), got, tc.want)
+			t.Errorf("formatValue(%v) = %q; want %q", tc.v, got, tc.want)
 		}
 	}
 }
