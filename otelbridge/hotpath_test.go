@@ -159,8 +159,7 @@ func TestConcurrentFirstMeasurements(t *testing.T) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // sampled returns a context holding a sampled span.
-func sampled(t *testing.T) (context.Context, trace.SpanContext) {
-	t.Helper()
+func sampled() (context.Context, trace.SpanContext) {
 	tid, _ := trace.TraceIDFromHex(traceHex)
 	sid, _ := trace.SpanIDFromHex(spanHex)
 	sc := trace.NewSpanContext(trace.SpanContextConfig{TraceID: tid, SpanID: sid, TraceFlags: trace.FlagsSampled})
@@ -171,7 +170,7 @@ func sampled(t *testing.T) (context.Context, trace.SpanContext) {
 // and span IDs as an exemplar; an unsampled span, WithoutExemplars, a
 // fractional float increment and gauges record none.
 func TestExemplars(t *testing.T) {
-	ctx, _ := sampled(t)
+	ctx, _ := sampled()
 	want := map[string]string{"trace_id": traceHex, "span_id": spanHex}
 	reg, _, m, _ := newProvider(t)
 	c, _ := m.Int64Counter("jobs")
