@@ -23,7 +23,8 @@ type meter struct {
 // ErrInstrument is wrapped by the errors the meters return for
 // instruments they cannot make: an invalid name, a name whose family is of
 // another kind, invalid bucket boundaries, or a family the registry
-// refuses. The instrument returned with the error is a no-op.
+// refuses. The instrument returned with the error is a no-op. Callers
+// match it with errors.Is.
 var ErrInstrument = errors.New("otelbridge: instrument not made")
 
 // validInstrumentName reports whether name follows the API's syntax:

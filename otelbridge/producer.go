@@ -28,7 +28,8 @@ type producer struct {
 	keep    func(*abacus.Family) bool
 }
 
-// A ProducerOption configures NewProducer.
+// A ProducerOption configures NewProducer, which applies the options in
+// order before the producer is used.
 type ProducerOption func(*producer)
 
 // WithClassicHistograms makes the producer export histograms as OTLP

@@ -45,7 +45,9 @@ type MeterProvider struct {
 	}
 }
 
-// An Option configures a MeterProvider.
+// An Option configures a MeterProvider. NewMeterProvider applies the
+// options, in order, before the provider is used; an Option may be reused
+// for several providers.
 type Option func(*MeterProvider)
 
 // WithAttributeKeys declares the attribute keys of the instrument named
@@ -87,12 +89,19 @@ func WithTTL(d time.Duration) Option {
 	return func(p *MeterProvider) { p.ttl = max(d, 0) }
 }
 
-// NewMeterProvider returns a MeterProvider recording into reg. It
-// registers in reg the counters of what it does not record:
+// NewMeterProvider returns a MeterProvider recording into reg, ready for
+// concurrent use. It registers in reg the counters of what it does not
+// record:
 // abacus_otel_attribute_keys_dropped_total{instrument} and
 // abacus_otel_measurements_refused_total{instrument,reason}. Families of
 // instruments are registered as the package doc says. It starts no
 // goroutine.
+//
+// Several providers may record into one registry: a synchronous
+// instrument's family is shared by the instruments of its name in every
+// provider (they must agree on its description, unit and keys, or the
+// registry refuses the second), while a scrape-time family of observable
+// instruments belongs to the first provider that registers it.
 func NewMeterProvider(reg *abacus.Registry, opts ...Option) *MeterProvider {
 	p := &MeterProvider{
 		reg:       reg,
@@ -126,7 +135,8 @@ func NewMeterProvider(reg *abacus.Registry, opts ...Option) *MeterProvider {
 	return p
 }
 
-// Registry returns the registry the provider records into.
+// Registry returns the registry the provider records into. It is safe for
+// concurrent use.
 func (p *MeterProvider) Registry() *abacus.Registry { return p.reg }
 
 type meterKey struct {
@@ -135,9 +145,10 @@ type meterKey struct {
 }
 
 // Meter returns the meter of the instrumentation scope named name, the same
-// one for the same name and options. The scope is not part of what is
-// recorded: instruments of one name from different meters share one
-// family (see the package doc).
+// one for the same name, version, schema URL and attributes. The scope is
+// not part of what is recorded: instruments of one name from different
+// meters share one family (see the package doc). Meter and the meters it
+// returns are safe for concurrent use.
 func (p *MeterProvider) Meter(name string, opts ...metric.MeterOption) metric.Meter {
 	c := metric.NewMeterConfig(opts...)
 	attrs := c.InstrumentationAttributes()
@@ -153,7 +164,7 @@ func (p *MeterProvider) Meter(name string, opts ...metric.MeterOption) metric.Me
 }
 
 // Stats counts what a MeterProvider did not record as it was asked, since
-// it was made.
+// it was made. It is a copy, read by MeterProvider.Stats.
 type Stats struct {
 	// DroppedKeys counts attribute keys left out of measurements because
 	// their instrument's family has no label for them (the values were

@@ -79,7 +79,8 @@ var builtinKeys = map[string][]string{
 // BuiltinAttributeKeys returns the attribute keys a MeterProvider declares
 // for instruments by name unless WithAttributeKeys declares others: those
 // of the HTTP server and client instruments of the OpenTelemetry semantic
-// conventions, which otelhttp records. The map is a copy.
+// conventions, which otelhttp records. The map is a new copy at each call,
+// the caller's to change; BuiltinAttributeKeys is safe for concurrent use.
 func BuiltinAttributeKeys() map[string][]string {
 	m := maps.Clone(builtinKeys)
 	for k, v := range m {
