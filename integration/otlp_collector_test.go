@@ -904,3 +904,103 @@ func addBuckets(acc map[bucketKey]uint64, accScale *int32, scale int32, offset i
 		}
 	}
 }
+
+// TestSDKAndAbacusBucketsAgree records the same values into an OpenTelemetry
+// SDK exponential histogram (MaxScale 6, room enough never to downscale)
+// and an Abacus histogram at scale 6, pushes both to the Collector's
+// receiver, and compares what arrived: the same scale, zero count, count,
+// sum, min, max, and every bucket, so Abacus's bucket of a value is the
+// reference implementation's. The values include exact powers of two (a
+// bucket's inclusive upper bound) and their floating-point neighbours.
+func TestSDKAndAbacusBucketsAgree(t *testing.T) {
+	var values []float64
+	for e := -12; e <= 12; e++ {
+		p := math.Ldexp(1, e)
+		values = append(values, p, math.Nextafter(p, 0), math.Nextafter(p, math.Inf(1)))
+	}
+	x := 0.000123
+	for range 500 { // a deterministic spread over 1e-4 … 1e4
+		values = append(values, x)
+		x *= 1.0371
+		if x > 1e4 {
+			x /= 1e8
+		}
+	}
+	values = append(values, 0, 0)
+
+	c := startCollector(t)
+	ctx := context.Background()
+	exp, err := otlpmetrichttp.New(ctx, otlpmetrichttp.WithEndpointURL(c.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := sdkmetric.NewMeterProvider(
+		sdkmetric.WithReader(sdkmetric.NewPeriodicReader(exp, sdkmetric.WithInterval(time.Hour))),
+		sdkmetric.WithView(sdkmetric.NewView(sdkmetric.Instrument{Name: "latency"},
+			sdkmetric.Stream{Aggregation: sdkmetric.AggregationBase2ExponentialHistogram{MaxSize: 4096, MaxScale: 6}})),
+	)
+	sdkHist, _ := mp.Meter("reference").Float64Histogram("latency", otelmetric.WithUnit("s"))
+	reg := abacus.NewRegistry(abacus.WithoutMetaMetrics())
+	h := abacus.Must(reg.Histogram(abacus.HistogramOpts{Opts: abacus.Opts{Name: "latency_seconds", Unit: "seconds"},
+		Options: []abhist.Option{abhist.WithScale(6)}}))
+	for _, v := range values {
+		sdkHist.Record(ctx, v)
+		h.Observe(v)
+	}
+	if err := mp.Shutdown(ctx); err != nil { // exports once
+		t.Fatal(err)
+	}
+	ax, err := otlp.NewExporter(reg, otlp.ExporterOptions{Endpoint: c.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ax.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	all := c.Sink.AllMetrics()
+	if len(all) != 2 {
+		t.Fatalf("the sink holds %d requests, want 2", len(all))
+	}
+	sm, ok1 := byName(all[0], "latency")
+	am, ok2 := byName(all[1], "latency_seconds")
+	if !ok1 || !ok2 {
+		t.Fatalf("missing metrics: SDK %v, Abacus %v", ok1, ok2)
+	}
+	s, a := sm.ExponentialHistogram().DataPoints().At(0), am.ExponentialHistogram().DataPoints().At(0)
+	sparse := func(p pmetric.ExponentialHistogramDataPoint) map[int]uint64 {
+		out := map[int]uint64{}
+		for j, n := range p.Positive().BucketCounts().AsRaw() {
+			if n != 0 {
+				out[int(p.Positive().Offset())+j] = n
+			}
+		}
+		return out
+	}
+	t.Logf("SDK: scale %d count %d zero %d sum %v min %v max %v, %d buckets; Abacus: scale %d count %d zero %d sum %v min %v max %v, %d buckets",
+		s.Scale(), s.Count(), s.ZeroCount(), s.Sum(), s.Min(), s.Max(), len(sparse(s)),
+		a.Scale(), a.Count(), a.ZeroCount(), a.Sum(), a.Min(), a.Max(), len(sparse(a)))
+	if s.Scale() != a.Scale() || s.Count() != a.Count() || s.ZeroCount() != a.ZeroCount() || s.Min() != a.Min() || s.Max() != a.Max() {
+		t.Errorf("the SDK and Abacus differ (see above)")
+	}
+	if math.Abs(s.Sum()-a.Sum()) > 1e-9*math.Abs(s.Sum()) { // summed in different orders
+		t.Errorf("sum: SDK %v, Abacus %v", s.Sum(), a.Sum())
+	}
+	sb, ab := sparse(s), sparse(a)
+	for i := range sb {
+		if sb[i] != ab[i] {
+			lo, hi := math.Exp2(float64(i)/64), math.Exp2(float64(i+1)/64)
+			var in []float64
+			for _, v := range values {
+				if v > lo*(1-1e-9) && v <= hi*(1+1e-9) {
+					in = append(in, v)
+				}
+			}
+			t.Errorf("bucket %d (%g, %g]: SDK %d, Abacus %d; values near it %v", i, lo, hi, sb[i], ab[i], in)
+		}
+	}
+	for i := range ab {
+		if _, ok := sb[i]; !ok {
+			t.Errorf("bucket %d: Abacus %d, the SDK none", i, ab[i])
+		}
+	}
+}
