@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -13,6 +14,7 @@ import (
 	"net/url"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -24,6 +26,8 @@ import (
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configgrpc"
 	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -34,6 +38,10 @@ import (
 	otelmetric "go.opentelemetry.io/otel/metric"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/resource"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 // collector is the OpenTelemetry Collector's own OTLP receiver, HTTP only,
@@ -60,16 +68,23 @@ func freeAddr(t *testing.T) string {
 
 func startCollector(t *testing.T) *collector {
 	t.Helper()
+	sink := new(consumertest.MetricsSink)
+	return &collector{URL: startReceiver(t, sink), Sink: sink}
+}
+
+// startReceiver starts the Collector's OTLP receiver delivering to next and
+// returns its metrics endpoint.
+func startReceiver(t *testing.T, next consumer.Metrics) string {
+	t.Helper()
 	ctx := context.Background()
 	f := otlpreceiver.NewFactory()
-	sink := new(consumertest.MetricsSink)
 	var last error
 	for range 5 { // the port picked may be taken by the time the receiver listens
 		addr := freeAddr(t)
 		cfg := f.CreateDefaultConfig().(*otlpreceiver.Config)
 		cfg.Protocols.GRPC = configoptional.None[configgrpc.ServerConfig]()
 		cfg.Protocols.HTTP.GetOrInsertDefault().ServerConfig.NetAddr.Endpoint = addr
-		r, err := f.CreateMetrics(ctx, receivertest.NewNopSettings(f.Type()), cfg, sink)
+		r, err := f.CreateMetrics(ctx, receivertest.NewNopSettings(f.Type()), cfg, next)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,10 +96,10 @@ func startCollector(t *testing.T) *collector {
 				t.Errorf("collector receiver shutdown: %v", err)
 			}
 		})
-		return &collector{URL: "http://" + addr + "/v1/metrics", Sink: sink}
+		return "http://" + addr + "/v1/metrics"
 	}
 	t.Fatalf("the OTLP receiver does not start: %v", last)
-	return nil
+	return ""
 }
 
 // recorded is what a recorder saw of one request and its answer.
@@ -1002,5 +1017,89 @@ func TestSDKAndAbacusBucketsAgree(t *testing.T) {
 		if _, ok := sb[i]; !ok {
 			t.Errorf("bucket %d: Abacus %d, the SDK none", i, ab[i])
 		}
+	}
+}
+
+// TestCollectorRetryRules puts the Collector's receiver in front of a
+// consumer that fails as a pipeline does, and checks otlp.Exporter against
+// the statuses the receiver really answers with: a temporary failure is 503
+// (retried, delivered once), throttling with RetryInfo is 429 with
+// Retry-After in seconds (honoured), a permanent failure is 500 and an
+// invalid argument 400 (neither retried; the receiver's google.rpc.Status
+// message reaches the RejectedError).
+func TestCollectorRetryRules(t *testing.T) {
+	throttled, err := status.New(codes.ResourceExhausted, "slow down").WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name      string
+		failures  []error // returned by the consumer, one per call, then nil
+		status    int     // of a rejection; 0: delivered
+		message   string  // the rejection's message
+		retries   uint64
+		minWait   time.Duration
+		delivered int
+	}{
+		{name: "temporary 503", failures: []error{errors.New("busy"), errors.New("still busy")}, retries: 2, delivered: 1},
+		{name: "throttled 429 Retry-After", failures: []error{throttled.Err()}, retries: 1, minWait: time.Second, delivered: 1},
+		{name: "permanent 500", failures: []error{consumererror.NewPermanent(errors.New("refused for good"))},
+			status: http.StatusInternalServerError, message: "Permanent error: refused for good"},
+		{name: "invalid 400", failures: []error{status.Error(codes.InvalidArgument, "bad points")},
+			status: http.StatusBadRequest, message: "bad points"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sink := new(consumertest.MetricsSink)
+			var mu sync.Mutex
+			calls := 0
+			next, err := consumer.NewMetrics(func(ctx context.Context, md pmetric.Metrics) error {
+				mu.Lock()
+				i := calls
+				calls++
+				mu.Unlock()
+				if i < len(c.failures) {
+					return c.failures[i]
+				}
+				return sink.ConsumeMetrics(ctx, md)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			url := startReceiver(t, next)
+			rec := record(t, url)
+			reg := abacus.NewRegistry(abacus.WithoutMetaMetrics())
+			abacus.Must(reg.Counter(abacus.Opts{Name: "it_jobs_total"})).Add(7)
+			x, err := otlp.NewExporter(reg, otlp.ExporterOptions{Endpoint: rec.URL, Logger: testLogger(t),
+				InitialBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond, MaxElapsed: 10 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			err = x.Flush(context.Background())
+			took := time.Since(start)
+			var rej *otlp.RejectedError
+			switch {
+			case c.status == 0 && err != nil:
+				t.Errorf("Flush: %v, want delivery", err)
+			case c.status != 0 && !errors.As(err, &rej):
+				t.Errorf("Flush: %v, want a rejection with %d", err, c.status)
+			case c.status != 0 && (rej.StatusCode != c.status || rej.Message != c.message):
+				t.Errorf("rejection %d %q, want %d %q", rej.StatusCode, rej.Message, c.status, c.message)
+			}
+			if st := x.Stats(); st.Retries != c.retries {
+				t.Errorf("%d retries, want %d", st.Retries, c.retries)
+			}
+			if took < c.minWait {
+				t.Errorf("delivered after %v; the receiver asked for %v", took, c.minWait)
+			}
+			if n := len(sink.AllMetrics()); n != c.delivered {
+				t.Errorf("the sink holds %d requests, want %d", n, c.delivered)
+			}
+			var statuses []string
+			for _, r := range rec.requests() {
+				statuses = append(statuses, strconv.Itoa(r.Status))
+			}
+			t.Logf("the receiver answered %s; Flush returned %v after %v", strings.Join(statuses, ", "), err, took.Round(time.Millisecond))
+		})
 	}
 }
