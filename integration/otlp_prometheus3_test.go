@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -184,7 +185,7 @@ func waitValue(t *testing.T, api, q string, want float64) {
 // logs the series names Prometheus made of the OTLP metrics.
 func TestPrometheus3ReceivesOTLP(t *testing.T) {
 	bin := binary(t, "ABACUS_PROMETHEUS3")
-	api := startPrometheus3(t, bin)
+	api := startPrometheus3(t, bin, "--enable-feature=exemplar-storage")
 	ctx := context.Background()
 	reg := richRegistry(t)
 	res := map[string]string{"service.name": "abacus-integration", "service.instance.id": "it-1", "host.name": "box"}
@@ -250,6 +251,12 @@ func TestPrometheus3ReceivesOTLP(t *testing.T) {
 		}
 	}
 
+	// Exemplars: the counter's, with its trace and span IDs as labels.
+	checkExemplar(t, api, fmt.Sprintf(`it_jobs_total{%s,queue="email"}`, sel),
+		map[string]string{"trace_id": traceID, "span_id": spanID, "user": "ann"}, 3)
+	checkExemplar(t, api, fmt.Sprintf(`it_latency_seconds{%s,op="read"}`, sel),
+		map[string]string{"trace_id": traceID, "span_id": spanID}, 0.75)
+
 	// A second push after more adds: the newer values win.
 	abacus.Must(reg.CounterVec(abacus.Opts{Name: "it_jobs_total", Help: "Jobs done.",
 		ConstLabels: map[string]string{"region": "eu"}}, "queue")).With("sms").Add(40)
@@ -260,6 +267,47 @@ func TestPrometheus3ReceivesOTLP(t *testing.T) {
 
 	names := seriesNames(t, api)
 	t.Logf("Prometheus 3 holds %d series:\n  %s", len(names), strings.Join(names, "\n  "))
+}
+
+// checkExemplar waits for Prometheus's exemplar storage to hold an exemplar
+// of the series with these labels and value.
+func checkExemplar(t *testing.T, api, series string, labels map[string]string, value float64) {
+	t.Helper()
+	q := url.Values{"query": {series},
+		"start": {strconv.FormatInt(time.Now().Add(-time.Hour).Unix(), 10)},
+		"end":   {strconv.FormatInt(time.Now().Add(time.Hour).Unix(), 10)}}
+	deadline := time.Now().Add(10 * time.Second)
+	var last string
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(api + "/api/v1/query_exemplars?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body struct {
+			Data []struct {
+				Exemplars []struct {
+					Labels map[string]string
+					Value  string
+				}
+			}
+		}
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = fmt.Sprintf("%+v", body.Data)
+		for _, d := range body.Data {
+			for _, e := range d.Exemplars {
+				if v, _ := strconv.ParseFloat(e.Value, 64); v == value && maps.Equal(e.Labels, labels) {
+					t.Logf("exemplar of %s: %v %v", series, e.Labels, e.Value)
+					return
+				}
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Errorf("%s: no exemplar %v %v; Prometheus holds %s", series, labels, value, last)
 }
 
 // checkNativeBuckets compares the buckets of a native histogram as
