@@ -1103,3 +1103,46 @@ func TestCollectorRetryRules(t *testing.T) {
 		})
 	}
 }
+
+// TestCollectorNamesAndUpDownSums exports with Options.Name (OpenTelemetry
+// names for the families) and Options.NonMonotonic (a gauge as an
+// UpDownCounter's non-monotonic cumulative sum): the Collector receives the
+// names given, and the gauge as a non-monotonic cumulative Sum that starts
+// at the series' creation.
+func TestCollectorNamesAndUpDownSums(t *testing.T) {
+	c := startCollector(t)
+	reg := abacus.NewRegistry(abacus.WithoutMetaMetrics())
+	abacus.Must(reg.Counter(abacus.Opts{Name: "http_server_requests_total"})).Add(9)
+	inflight := abacus.Must(reg.GaugeVec(abacus.Opts{Name: "http_server_active_requests"}, "method"))
+	inflight.With("GET").Set(3)
+	inflight.With("PUT").Set(-1)
+	otelNames := map[string]string{"http_server_requests_total": "http.server.requests", "http_server_active_requests": "http.server.active_requests"}
+	x, err := otlp.NewExporter(reg, otlp.ExporterOptions{Endpoint: c.URL, Options: otlp.Options{
+		Name:         func(f *abacus.Family) string { return otelNames[f.Name()] },
+		NonMonotonic: func(f *abacus.Family) bool { return f.Name() == "http_server_active_requests" },
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := holds(reg)
+	if err := x.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	md := c.Sink.AllMetrics()[0]
+	if m, ok := byName(md, "http.server.requests"); !ok || m.Sum().DataPoints().At(0).DoubleValue() != 9 || !m.Sum().IsMonotonic() {
+		t.Errorf("http.server.requests: %v", ok)
+	}
+	m, ok := byName(md, "http.server.active_requests")
+	if !ok || m.Type() != pmetric.MetricTypeSum || m.Sum().IsMonotonic() || m.Sum().AggregationTemporality() != pmetric.AggregationTemporalityCumulative {
+		t.Fatalf("http.server.active_requests: %v %v", ok, m.Type())
+	}
+	for _, p := range m.Sum().DataPoints().All() {
+		w := want["http_server_active_requests"].points[attrKey(attrs(t, p.Attributes()))]
+		if w == nil || p.DoubleValue() != w.value || int64(p.StartTimestamp()) != w.created {
+			t.Errorf("point %v = %v from %d; want %+v", p.Attributes().AsRaw(), p.DoubleValue(), p.StartTimestamp(), w)
+		}
+	}
+	if n := m.Sum().DataPoints().Len(); n != 2 {
+		t.Errorf("%d points, want 2", n)
+	}
+}
