@@ -1146,3 +1146,43 @@ func TestCollectorNamesAndUpDownSums(t *testing.T) {
 		t.Errorf("%d points, want 2", n)
 	}
 }
+
+// TestCollectorLargeRequest sends one request with messages of every size
+// class of a protobuf length prefix (1, 2 and 3 bytes): label values from
+// 0 to 299 bytes over 3,000 series, a description of 20,000 bytes, and a
+// histogram at scale 8 over 30 decades (thousands of buckets in one data
+// point). The Collector's receiver must decode it and every point must be
+// the registry's.
+func TestCollectorLargeRequest(t *testing.T) {
+	c := startCollector(t)
+	reg := abacus.NewRegistry(abacus.WithoutMetaMetrics(), abacus.WithCardinalityLimit(10000))
+	jobs := abacus.Must(reg.CounterVec(abacus.Opts{Name: "it_jobs_total", Help: strings.Repeat("Jobs done. ", 1820)}, "k"))
+	for i := range 3000 {
+		jobs.With(strings.Repeat("x", i%300) + strconv.Itoa(i)).Add(uint64(i))
+	}
+	h := abacus.Must(reg.Histogram(abacus.HistogramOpts{Opts: abacus.Opts{Name: "it_spread_seconds", Unit: "seconds"},
+		Options: []abhist.Option{abhist.WithScale(8)}}))
+	for v := 1e-15; v < 1e15; v *= 1.0013 {
+		h.Observe(v)
+	}
+	res := map[string]string{"service.name": "large"}
+	before := time.Now().UnixNano()
+	x, err := otlp.NewExporter(reg, otlp.ExporterOptions{Endpoint: c.URL, Options: otlp.Options{Resource: res}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := bounds{before, time.Now().UnixNano()}
+	want := holds(reg)
+	at := time.Now().UnixNano()
+	if err := x.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	all := c.Sink.AllMetrics()
+	if len(all) != 1 {
+		t.Fatalf("the sink holds %d requests", len(all))
+	}
+	checkReceived(t, all[0], want, reg, expectation{at: bounds{at, time.Now().UnixNano()}, start: created, resource: res,
+		temporality: pmetric.AggregationTemporalityCumulative})
+	p := want["it_spread_seconds"].points[""].snap
+	t.Logf("%d points, %d bytes sent (gzip); the histogram at scale %d with %d buckets", all[0].DataPointCount(), x.Stats().Bytes, p.Scale(), len(p.Positive().Counts))
+}
