@@ -24,8 +24,11 @@ const (
 //
 //  1. The name is cut into words at every character outside [a-zA-Z0-9:]
 //     ('_' included); empty words are dropped.
-//  2. The unit, converted by PrometheusUnit, is appended as words unless
-//     the name already holds them ("_seconds", "_bytes_per_second").
+//  2. The unit's main part, converted as PrometheusUnit does, is appended
+//     unless it is one of the words already ("seconds"); its per-unit
+//     ("per_second") is always appended, as Prometheus does, even to a name
+//     that ends in it: requests.per.second in 1/s is
+//     requests_per_second_per_second.
 //  3. A MonotonicSum ends in the word "total", and a Gauge whose unit is
 //     "1" in the word "ratio": the word is moved to the end, or appended.
 //  4. The words are joined with '_', and a name that would start with a
@@ -40,11 +43,7 @@ func PrometheusName(name, unit string, kind Kind) string {
 	words := strings.FieldsFunc(name, func(r rune) bool {
 		return !(r == ':' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
 	})
-	if u := PrometheusUnit(unit); u != "" {
-		if seq := strings.Split(u, "_"); !containsWords(words, seq) {
-			words = append(words, seq...)
-		}
-	}
+	words = addUnit(words, unit)
 	switch {
 	case kind == MonotonicSum:
 		words = append(slices.DeleteFunc(words, func(w string) bool { return w == "total" }), "total")
@@ -58,12 +57,28 @@ func PrometheusName(name, unit string, kind Kind) string {
 	return n
 }
 
-// containsWords reports whether seq appears in words as consecutive words.
-func containsWords(words, seq []string) bool {
-	for i := 0; i+len(seq) <= len(words); i++ {
-		if slices.Equal(words[i:i+len(seq)], seq) {
-			return true
-		}
+// addUnit appends a unit's suffixes to a name's words as Prometheus's
+// addUnitTokens does: the main unit unless it is one of the words already,
+// the per-unit ("per_second") unless it is one word already, which, being
+// two words, it never is.
+func addUnit(words []string, unit string) []string {
+	main, per := unitSuffixes(unit)
+	if slices.Contains(words, main) {
+		main = ""
 	}
-	return false
+	if per == "per_" {
+		per = ""
+	} else if per = strings.TrimSuffix(per, "_"); slices.Contains(words, per) {
+		per = ""
+	}
+	if per != "" {
+		main = strings.TrimSuffix(main, "_")
+	}
+	if main != "" {
+		words = append(words, main)
+	}
+	if per != "" {
+		words = append(words, per)
+	}
+	return words
 }

@@ -15,13 +15,18 @@ var (
 		"bit": "bits", "m": "meters", "V": "volts", "A": "amperes", "J": "joules", "W": "watts",
 		"g": "grams", "Cel": "celsius", "Hz": "hertz", "%": "percent",
 	}
-	// perWords are the words after "per": singular.
+	// perWords are the words after "per", as Prometheus's translator has
+	// them: singular, and "m" is a minute there. Other per-units are kept
+	// as they are ("By/By" is "bytes_per_By").
 	perWords = map[string]string{
-		"s": "second", "min": "minute", "h": "hour", "d": "day", "w": "week", "mo": "month", "y": "year",
-		"m": "meter", "By": "byte",
+		"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week", "mo": "month", "y": "year",
 	}
 	wordUnits = invert(unitWords)
-	perUnits  = invert(perWords)
+	// perUnits are OTelUnit's per-units: UCUM's, so a minute is "min".
+	perUnits = map[string]string{
+		"second": "s", "minute": "min", "hour": "h", "day": "d", "week": "wk", "month": "mo", "year": "a",
+		"meter": "m", "byte": "By",
+	}
 )
 
 func invert(m map[string]string) map[string]string {
@@ -32,58 +37,71 @@ func invert(m map[string]string) map[string]string {
 	return out
 }
 
-// PrometheusUnit converts a UCUM unit to the words of a Prometheus unit:
-// abbreviations become full words ("ms" is "milliseconds", "By" is
-// "bytes"), annotations in braces are dropped ("{packet}" is "", a count of
-// packets being unitless in Prometheus), "foo/bar" becomes "foo_per_bar"
-// with bar singular ("By/s" is "bytes_per_second"), and "1" is "" (see
-// PrometheusName for gauges, whose "1" is "ratio"). A unit it does not know
-// keeps its letters and digits, runs of other characters becoming one '_'.
+// PrometheusUnit converts a UCUM unit to the words of a Prometheus unit as
+// Prometheus's OTLP translator does: known abbreviations become full words
+// ("ms" is "milliseconds", "By" is "bytes"), "foo/bar" becomes
+// "foo_per_bar" with bar singular for the time units ("By/s" is
+// "bytes_per_second"; a per-unit of "m" is a minute there), a part of the
+// unit holding braces is dropped ("{packet}" is "", a count of packets being
+// unitless in Prometheus; "{packet}/s" is "per_second"), and "1" is "" (see
+// PrometheusName for gauges, whose "1" is "ratio"). Units it does not know
+// are kept, characters outside [a-zA-Z0-9:] becoming '_'.
 func PrometheusUnit(unit string) string {
-	unit = dropAnnotations(strings.TrimSpace(unit))
-	if unit == "" || unit == "1" {
-		return ""
+	main, per := unitSuffixes(unit)
+	u := main
+	switch {
+	case main != "" && per != "":
+		u = main + "_" + per
+	case main == "":
+		u = per
 	}
-	main, per, isPer := strings.Cut(unit, "/")
-	out := word(main, unitWords)
-	if isPer {
-		if p := word(per, perWords); p != "" {
-			if out == "" {
-				return "per_" + p
-			}
-			return out + "_per_" + p
-		}
-	}
-	return out
+	return strings.TrimSuffix(strings.TrimPrefix(u, "_"), "_")
 }
 
-// dropAnnotations removes every {…} part of a unit.
-func dropAnnotations(unit string) string {
-	for {
-		i := strings.IndexByte(unit, '{')
-		if i < 0 {
-			return unit
-		}
-		j := strings.IndexByte(unit[i:], '}')
-		if j < 0 {
-			return strings.TrimSpace(unit[:i])
-		}
-		unit = strings.TrimSpace(unit[:i] + unit[i+j+1:])
+// unitSuffixes returns the main and per-unit suffixes of a UCUM unit, the
+// latter with its "per_", cleaned up (Prometheus's buildUnitSuffixes and
+// cleanUpUnit).
+func unitSuffixes(unit string) (main, per string) {
+	m, p, isPer := strings.Cut(unit, "/")
+	if m = strings.TrimSpace(m); m != "" && !strings.ContainsAny(m, "{}") {
+		main = lookup(unitWords, m)
 	}
+	if p = strings.TrimSpace(p); isPer && p != "" && !strings.ContainsAny(p, "{}") {
+		if w := lookup(perWords, p); w != "" {
+			per = "per_" + w
+		}
+	}
+	return cleanUnit(main), cleanUnit(per)
 }
 
-// word converts one unit term with table, or sanitizes an unknown one.
-func word(term string, table map[string]string) string {
-	term = strings.TrimSpace(term)
-	if w, ok := table[term]; ok {
-		return w
-	}
+func lookup(table map[string]string, term string) string {
 	if term == "1" {
 		return ""
 	}
-	return strings.Join(strings.FieldsFunc(term, func(r rune) bool {
-		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
-	}), "_")
+	if w, ok := table[term]; ok {
+		return w
+	}
+	return term
+}
+
+// cleanUnit replaces characters outside [a-zA-Z0-9:] with '_', collapses
+// runs of '_' and drops a leading one.
+func cleanUnit(u string) string {
+	var b strings.Builder
+	last := byte(0)
+	for _, r := range u {
+		c := byte('_')
+		if r == ':' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
+			c = byte(r)
+		}
+		if c == '_' && (last == '_' || b.Len() == 0) {
+			last = c
+			continue
+		}
+		b.WriteByte(c)
+		last = c
+	}
+	return b.String()
 }
 
 // OTelUnit converts a Prometheus unit (as in OpenMetrics UNIT metadata, or
