@@ -78,14 +78,20 @@ type Options struct {
 //     Options.NonMonotonic);
 //   - histograms: ExponentialHistograms with the histogram's own buckets,
 //     scale and zero bucket (nothing is re-bucketed), count, sum, min and
-//     max; or Histograms with the classic bounds (Options.ClassicHistograms);
+//     max; or Histograms with the classic bounds (Options.ClassicHistograms),
+//     which carry no min or max (the classic read has none);
 //   - summaries: Summaries with their quantiles, count and sum.
 //
 // Values are written as doubles. Labels become string attributes, the
 // constant labels included; a label with an empty value is absent, as in
 // Prometheus. The metric's description is the family's help, its unit the
 // family's unit in UCUM (OTelUnit), and its metadata carries
-// prometheus.type. Exemplars keep their value and time; labels trace_id and
+// prometheus.type. A receiver that builds Prometheus names from OTLP, as
+// Prometheus 3 does, gives back the family's own name, except that it
+// appends a per-unit again: a gauge it_throughput_bytes_per_second in
+// bytes_per_second (By/s) is stored there as
+// it_throughput_bytes_per_second_per_second (see PrometheusName; Options.Name
+// can send a name without the suffix). Exemplars keep their value and time; labels trace_id and
 // span_id holding 32 and 16 hex digits become the exemplar's trace and span
 // IDs, and the other labels its filtered attributes. A data point's start
 // time is the series' creation time, or the Encoder's creation for series
