@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/abacusgo/abacus"
 	"github.com/abacusgo/abacus/abacustest"
@@ -301,5 +302,60 @@ func TestMeterCached(t *testing.T) {
 	c2.Add(ctx, 2)
 	if v, err := abacustest.Value(mp.Registry(), "hits_total"); err != nil || v != 3 {
 		t.Errorf("hits_total = %v, %v; want 3", v, err)
+	}
+}
+
+// TestSharedRegistry: two providers over one registry share a synchronous
+// instrument's family; an observable one belongs to the first.
+func TestSharedRegistry(t *testing.T) {
+	ctx := context.Background()
+	reg := abacus.NewRegistry(abacus.WithoutMetaMetrics())
+	a := otelbridge.NewMeterProvider(reg, otelbridge.WithLogger(discard)).Meter("a")
+	b := otelbridge.NewMeterProvider(reg, otelbridge.WithLogger(discard)).Meter("b")
+	for _, m := range []metric.Meter{a, b} {
+		c, err := m.Int64Counter("hits")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Add(ctx, 1, attrs(attribute.String("k", "v")))
+	}
+	if v, err := abacustest.Value(reg, "hits_total", "k", "v"); err != nil || v != 2 {
+		t.Errorf("hits_total = %v, %v; want 2", v, err)
+	}
+	cb := metric.WithInt64Callback(func(_ context.Context, o metric.Int64Observer) error { o.Observe(1); return nil })
+	if _, err := a.Int64ObservableGauge("g", cb); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Int64ObservableGauge("g", cb); err != nil {
+		t.Fatal(err) // no declared keys: the family is registered at the probe, where the second fails and logs
+	}
+	if v, err := abacustest.Value(reg, "g"); err != nil || v != 1 {
+		t.Errorf("g = %v, %v; want 1", v, err)
+	}
+}
+
+// TestTTL: WithTTL expires idle series; a cached handle brings its series
+// back at the next measurement.
+func TestTTL(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	reg := abacus.NewRegistry(abacus.WithoutMetaMetrics(), abacus.WithClock(func() time.Time { return now }))
+	m := otelbridge.NewMeterProvider(reg, otelbridge.WithTTL(time.Minute)).Meter("m")
+	c, _ := m.Int64Counter("hits")
+	opt := attrs(attribute.String("k", "v"))
+	c.Add(ctx, 1, opt)
+	if f := reg.Family("hits_total"); f.TTL() != time.Minute {
+		t.Fatalf("TTL %v; want 1m", f.TTL())
+	}
+	for range 3 { // a scrape marks the series idle, the next removes it
+		now = now.Add(2 * time.Minute)
+		_, _ = abacustest.Samples(reg, "hits_total")
+	}
+	if s, _ := abacustest.Samples(reg, "hits_total"); len(s) != 0 {
+		t.Fatalf("series %v after the TTL; want none", s)
+	}
+	c.Add(ctx, 1, opt)
+	if v, err := abacustest.Value(reg, "hits_total", "k", "v"); err != nil || v != 2 {
+		t.Errorf("hits_total = %v, %v; want 2 (the series back, value and all)", v, err)
 	}
 }
