@@ -20,6 +20,7 @@ require (
 )
 
 require (
+	github.com/abacusgo/abacus/otelbridge v0.0.0
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
@@ -47,3 +48,5 @@ require (
 )
 
 replace github.com/abacusgo/abacus => ../
+
+replace github.com/abacusgo/abacus/otelbridge => ../otelbridge
