@@ -115,7 +115,9 @@ type Exporter struct {
 	inflight *request      // being sent
 	wake     chan struct{} // a request was queued
 	sem      chan struct{} // held while sending
-	running  atomic.Bool
+	ran      atomic.Bool   // Run was called
+	running  atomic.Bool   // Run's sender is sending
+	stopped  chan struct{} // closed when Run returns
 
 	requests, rejected, dropped, retries  atomic.Uint64
 	points, rejectedPoints, droppedPoints atomic.Uint64
@@ -179,7 +181,7 @@ func NewExporter(reg *abacus.Registry, o ExporterOptions) (*Exporter, error) {
 	x := &Exporter{
 		o: o, enc: NewEncoder(reg, o.Options), url: u.String(),
 		log:  o.Logger.With("endpoint", u.Redacted()),
-		wake: make(chan struct{}, 1), sem: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), sem: make(chan struct{}, 1), stopped: make(chan struct{}),
 	}
 	if !o.NoCompression {
 		x.zw, _ = gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
@@ -193,9 +195,12 @@ func NewExporter(reg *abacus.Registry, o ExporterOptions) (*Exporter, error) {
 // otherwise an error saying what was not (wrapping ErrDropped or a
 // *RejectedError). Run may be called once.
 func (x *Exporter) Run(ctx context.Context) error {
-	if !x.running.CompareAndSwap(false, true) {
+	if !x.ran.CompareAndSwap(false, true) {
 		return errors.New("otlp: Exporter.Run called twice")
 	}
+	x.running.Store(true)
+	defer close(x.stopped)
+	defer x.running.Store(false) // Flush sends by itself again
 	sendCtx, stopSending := context.WithCancel(context.Background())
 	defer stopSending()
 	sent := make(chan struct{})
@@ -250,7 +255,8 @@ func (x *Exporter) Run(ctx context.Context) error {
 // Flush collects the registry now and sends it, and returns when the
 // request was delivered (nil), refused (a *RejectedError), dropped
 // (ErrDropped) or ctx ended (ctx's error; the request stays queued). While
-// Run is not running, Flush sends the queue itself, retrying within ctx.
+// Run is not running (before it starts, or once it returned), Flush sends
+// the queue itself, retrying within ctx.
 func (x *Exporter) Flush(ctx context.Context) error {
 	r := x.collect()
 	x.enqueue(r)
@@ -262,6 +268,14 @@ func (x *Exporter) Flush(ctx context.Context) error {
 		return r.err
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-x.stopped: // Run ended while r waited: send it here
+		x.drainUntil(ctx, r)
+		select {
+		case <-r.done:
+			return r.err
+		default:
+			return ctx.Err()
+		}
 	}
 }
 

@@ -258,6 +258,11 @@ func TestExporterRunFinalFlush(t *testing.T) {
 	if err := x.Run(context.Background()); err == nil {
 		t.Error("a second Run did not fail")
 	}
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel2()
+	if err := x.Flush(ctx2); err != nil || rc.attempts() != 2 {
+		t.Errorf("Flush after Run: %v, %d requests", err, rc.attempts())
+	}
 }
 
 func TestExporterShutdownDrops(t *testing.T) {
