@@ -2,6 +2,7 @@ package otlp
 
 import (
 	"math"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -325,6 +326,7 @@ func TestDeltaTelescopes(t *testing.T) {
 					}
 					c.With([]string{"a", "b"}[i%2]).Add(uint64(w + 1))
 					h.Observe(float64(i%100) + 0.5)
+					runtime.Gosched() // js/wasm has one thread and no preemption
 				}
 			})
 		}
